@@ -1,0 +1,91 @@
+"""catalog: a self-hosted podcast and episode catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+
+from catalog.config import SOURCE_ROOT, default_config, instance_secret_key, validate_config
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def bundled_folder(name: str) -> Path:
+    """Return a top-level folder of the checkout, or its copy inside an installed wheel."""
+    in_checkout = SOURCE_ROOT / name
+    return in_checkout if in_checkout.is_dir() else PACKAGE_ROOT / name
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application; ``config`` overrides defaults and the environment."""
+    app = Flask(
+        __name__,
+        template_folder=str(bundled_folder("templates")),
+        instance_relative_config=True,
+    )
+    app.config.update(default_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    validate_config(app.config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_pages(app)
+
+    from catalog.formatting import register_filters
+    from catalog.links import register_link_builders
+
+    register_filters(app)
+    register_link_builders(app)
+
+    from catalog.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from catalog import models  # noqa: F401  (register the tables)
+    from catalog.database import set_write_intent, tune_sqlite
+    from catalog.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(bundled_folder("migrations")), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            tune_sqlite(db.engine, app.config["CATALOG_SQLITE_BUSY_TIMEOUT_MS"])
+
+    @login_manager.user_loader
+    def _load_user(user_id: str) -> models.User | None:
+        user = db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_enabled else None
+
+    @app.before_request
+    def _mark_writes() -> None:
+        # Requests that change things take SQLite's write lock when they begin.
+        set_write_intent(request.method not in SAFE_METHODS)
+
+    @app.teardown_request
+    def _unmark_writes(_error: BaseException | None) -> None:
+        set_write_intent(False)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from catalog.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+
+
+def _register_error_pages(app: Flask) -> None:
+    from catalog.public.errors import register_error_pages
+
+    register_error_pages(app)

@@ -1,0 +1,52 @@
+"""Studio accounts: creating users and checking passwords (argon2)."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.errors import InvalidInput
+from catalog.models import User
+from catalog.models.user import USER_ROLES
+
+_hasher = PasswordHasher()
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 10
+
+__all__ = ["USER_ROLES", "create_user", "hash_password", "verify_password"]
+
+
+def hash_password(password: str) -> str:
+    """Return an argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Tell whether ``password`` matches ``password_hash``."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_user(session: Session, *, email: str, password: str, role: str = "producer") -> User:
+    """Add a user after checking the email, the password length and that the email is free."""
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        raise InvalidInput(f"“{email}” is not an email address.", field="email")
+    if role not in USER_ROLES:
+        raise InvalidInput(f"Role must be one of {', '.join(USER_ROLES)}.", field="role")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+        )
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise InvalidInput(f"There is already an account for {email}.", field="email")
+    user = User(email=email, password_hash=hash_password(password), role=role)
+    session.add(user)
+    session.flush()
+    return user

@@ -1,0 +1,51 @@
+"""The ``catalog`` command: thin shells over domain functions."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from catalog.errors import CatalogError
+
+
+def _create_app() -> Flask:
+    from catalog import create_app
+
+    return create_app()
+
+
+class CatalogGroup(FlaskGroup):
+    """A Flask CLI group that prints domain errors as one line and exits 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CatalogError as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(1)
+
+
+def main() -> None:
+    """Run the ``catalog`` command line."""
+    cli = CatalogGroup(create_app=_create_app, add_version_option=False, add_default_commands=False)
+    from flask.cli import routes_command, shell_command
+
+    cli.add_command(shell_command)
+    cli.add_command(routes_command)
+    try:
+        cli.main(prog_name="catalog")
+    except CatalogError as error:  # raised while the app is created (configuration)
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the catalog commands to ``app.cli``."""
+    from catalog.commands import demo, setup, users
+
+    for command in (setup.init_command, setup.run_command, demo.demo_command, users.users_group):
+        app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""``catalog`` subcommands, one module per area."""

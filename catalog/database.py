@@ -1,0 +1,87 @@
+"""Database engine tuning and the column types every model shares.
+
+SQLite serves several worker processes: WAL lets readers run beside one writer,
+the busy timeout makes a second writer wait instead of failing, and write
+transactions start with ``BEGIN IMMEDIATE``. A deferred transaction that reads
+and then writes cannot wait for the lock under WAL (SQLite answers "database is
+locked" at once, because waiting could not help a snapshot that is already
+stale), so a unit of work that will write must take the write lock first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.types import TypeDecorator
+
+_writing: ContextVar[bool] = ContextVar("catalog_writing", default=False)
+
+
+@contextmanager
+def write_intent() -> Iterator[None]:
+    """Mark transactions begun inside the block as writes (``BEGIN IMMEDIATE`` on SQLite)."""
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
+def set_write_intent(value: bool) -> None:
+    """Mark (or unmark) transactions begun from now on in this context as writes."""
+    _writing.set(value)
+
+
+def tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    """Configure a SQLite engine for several processes: WAL, busy timeout, immediate writes."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN instead of pysqlite.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every database.
+
+    SQLite has no time zones: values are stored as naive UTC and come back aware.
+    Naive datetimes are refused, because guessing their zone is how feeds end up
+    an hour off.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC datetime is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """Return the current time as an aware UTC datetime: the one clock of the catalog."""
+    return datetime.now(UTC)
