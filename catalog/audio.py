@@ -307,28 +307,30 @@ def _sniff(head: bytes, id3_size: int, size: int) -> str:
         return "wav"
     if head[4:8] == b"ftyp":
         return "m4a"
-    if _first_mpeg_frame(head, size - id3_size) is not None:
+    # Checked before looking for MPEG frames, which random bytes can imitate.
+    is_other_file = head.startswith(tuple(signature for signature, _ in _OTHER_FILE_SIGNATURES))
+    if not is_other_file and _first_mpeg_frame(head, size - id3_size) is not None:
         return "mp3"
     raise InvalidAudio(_describe_non_audio(head))
 
 
+_OTHER_FILE_SIGNATURES = (
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1aE\xdf\xa3", "a Matroska/WebM file"),
+    (b"RIFF", "a RIFF file that is not WAV audio"),
+    (b"FORM", "an AIFF file"),
+)
+
+
 def _describe_non_audio(head: bytes) -> str:
     """Say what a file that is not audio seems to be, so the user knows what went wrong."""
-    signatures = (
-        (b"\xff\xd8\xff", "a JPEG image"),
-        (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-        (b"GIF8", "a GIF image"),
-        (b"%PDF", "a PDF document"),
-        (b"PK\x03\x04", "a ZIP archive"),
-        (b"\x1aE\xdf\xa3", "a Matroska/WebM file"),
-        (b"RIFF", "a RIFF file that is not WAV audio"),
-        (b"FORM", "an AIFF file"),
-    )
-    for signature, description in signatures:
+    for signature, description in _OTHER_FILE_SIGNATURES:
         if head.startswith(signature):
             return f"This file is {description}, not audio. Upload {_SUPPORTED}."
-    if head[4:12] == b"ftypwebp" or (head.startswith(b"RIFF") and head[8:12] == b"WEBP"):
-        return f"This file is a WebP image, not audio. Upload {_SUPPORTED}."
     sample = head[:4096]
     if b"\x00" not in sample:
         try:
@@ -726,8 +728,6 @@ def _read_metadata(
             return _vorbis_metadata(flac.tags, flac.pictures)
         ogg = OggOpus(path) if kind == "opus" else OggVorbis(path)
         return _vorbis_metadata(ogg.tags, [])
-    except InvalidAudio:
-        raise
     except Exception:  # deliberately broad: a damaged tag must not refuse playable audio
         return AudioTags(), None, ()
 
@@ -756,7 +756,7 @@ def _id3_metadata(tags: ID3 | None) -> tuple[AudioTags, CoverArt | None, tuple[A
         ),
         year=_year(year),
         track=_track(_first_text(tags, "TRCK")),
-        genre=_clean(_first_text(tags, "TCON")),
+        genre=_clean(_genre(tags)),
     )
     pictures = sorted(tags.getall("APIC"), key=lambda frame: frame.type != 3)
     cover = next(
@@ -764,6 +764,13 @@ def _id3_metadata(tags: ID3 | None) -> tuple[AudioTags, CoverArt | None, tuple[A
         None,
     )
     return audio_tags, cover, _id3_chapters(tags)
+
+
+def _genre(tags: ID3) -> str | None:
+    """Return the first genre by name; ID3 may store "(12)" for "Other"."""
+    frames = tags.getall("TCON")
+    genres = frames[0].genres if frames else []
+    return str(genres[0]) if genres else None
 
 
 def _first_text(tags: ID3, frame_id: str) -> str | None:
