@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
 
 from catalog import schema
 
@@ -26,4 +27,11 @@ def run_command(host: str, port: int, debug: bool) -> None:
     """Serve the catalog with the development server (use gunicorn in production)."""
     schema.check_schema_is_current(current_app)
     click.echo(f"Serving on http://{host}:{port}/")
-    current_app.run(host=host, port=port, debug=debug, use_reloader=debug, threaded=True)
+    run_simple(
+        host,
+        port,
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        use_reloader=debug,
+        use_debugger=debug,
+        threaded=True,
+    )
