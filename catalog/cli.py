@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import Any
 
@@ -18,20 +19,30 @@ def _create_app() -> Flask:
     return create_app()
 
 
-class CatalogGroup(FlaskGroup):
-    """A Flask CLI group that prints domain errors as one line and exits 1."""
+def _one_line_errors(command: click.Command) -> None:
+    """Make ``command`` (and its subcommands) print a domain error as one line and exit 1."""
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            _one_line_errors(subcommand)
+    callback = command.callback
+    if callback is None or getattr(callback, "_catalog_errors", False):
+        return
 
-    def invoke(self, ctx: click.Context) -> Any:
+    @functools.wraps(callback)
+    def reporting(*args: Any, **kwargs: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            return callback(*args, **kwargs)
         except CatalogError as error:
             click.echo(f"Error: {error}", err=True)
             sys.exit(1)
 
+    reporting._catalog_errors = True  # type: ignore[attr-defined]
+    command.callback = reporting
+
 
 def main() -> None:
     """Run the ``catalog`` command line."""
-    cli = CatalogGroup(create_app=_create_app, add_version_option=False, add_default_commands=False)
+    cli = FlaskGroup(create_app=_create_app, add_version_option=False, add_default_commands=False)
     from flask.cli import routes_command, shell_command
 
     cli.add_command(shell_command)
@@ -49,3 +60,5 @@ def register_commands(app: Flask) -> None:
 
     for command in (setup.init_command, setup.run_command, demo.demo_command, users.users_group):
         app.cli.add_command(command)
+    for command in app.cli.commands.values():
+        _one_line_errors(command)
