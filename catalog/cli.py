@@ -60,5 +60,8 @@ def register_commands(app: Flask) -> None:
 
     for command in (setup.init_command, setup.run_command, demo.demo_command, users.users_group):
         app.cli.add_command(command)
+    from catalog.commands import feeds
+
+    app.cli.add_command(feeds.feeds_group)
     for command in app.cli.commands.values():
         _one_line_errors(command)

@@ -23,18 +23,11 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
-from feedgen.entry import FeedEntry  # type: ignore[import-untyped]
-from feedgen.ext.base import (  # type: ignore[import-untyped]
-    BaseEntryExtension,
-    BaseExtension,
-)
-from feedgen.ext.podcast import (  # type: ignore[import-untyped]
-    PodcastExtension as FeedgenItunesExtension,
-)
-from feedgen.ext.podcast_entry import (  # type: ignore[import-untyped]
-    PodcastEntryExtension as FeedgenItunesEntryExtension,
-)
-from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
+from feedgen.entry import FeedEntry
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.ext.podcast import PodcastExtension as FeedgenItunesExtension
+from feedgen.ext.podcast_entry import PodcastEntryExtension as FeedgenItunesEntryExtension
+from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from catalog.apple_categories import is_valid_category
@@ -56,20 +49,8 @@ _NAMESPACES: Final = {
 }
 
 
-def _item_open_tag_with_namespaces() -> bytes:
-    """Find the exact start tag lxml writes for an item adopted under our namespaces."""
-    holder = etree.Element("channel", nsmap=_NAMESPACES)
-    item = etree.SubElement(holder, "item")
-    item.text = "x"
-    serialized: bytes = etree.tostring(item, encoding="UTF-8", xml_declaration=False)
-    return serialized[: serialized.rindex(b">x</item>") + 1]
-
-
-_ITEM_OPEN_TAG_WITH_NAMESPACES: Final = _item_open_tag_with_namespaces()
-
-
-_ITUNES: Final = "{%s}" % ITUNES_NAMESPACE
-_PODCAST: Final = "{%s}" % PODCAST_NAMESPACE
+_ITUNES: Final = f"{{{ITUNES_NAMESPACE}}}"
+_PODCAST: Final = f"{{{PODCAST_NAMESPACE}}}"
 
 # The Podcasting 2.0 namespace fixes this UUID for podcast:guid.
 PODCAST_GUID_NAMESPACE: Final = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
@@ -170,7 +151,7 @@ class FeedProblem:
     message: str
 
 
-class ItunesExtension(FeedgenItunesExtension):  # type: ignore[misc]
+class ItunesExtension(FeedgenItunesExtension):  # type: ignore[misc, unused-ignore]
     """feedgen's itunes: channel extension, minus the traps Apple trips over.
 
     feedgen writes ``itunes:explicit`` as yes/no (Apple wants true/false),
@@ -223,7 +204,7 @@ class ItunesExtension(FeedgenItunesExtension):  # type: ignore[misc]
         return rss_feed
 
 
-class ItunesEntryExtension(FeedgenItunesEntryExtension):  # type: ignore[misc]
+class ItunesEntryExtension(FeedgenItunesEntryExtension):  # type: ignore[misc, unused-ignore]
     """feedgen's itunes: item extension, with Apple's true/false and any artwork URL."""
 
     def __init__(self) -> None:
@@ -254,7 +235,7 @@ class ItunesEntryExtension(FeedgenItunesEntryExtension):  # type: ignore[misc]
         return entry
 
 
-class PodcastExtension(BaseExtension):  # type: ignore[misc]
+class PodcastExtension(BaseExtension):  # type: ignore[misc, unused-ignore]
     """Write the channel part of the Podcasting 2.0 ``podcast:`` namespace."""
 
     def __init__(self) -> None:
@@ -295,7 +276,7 @@ class PodcastExtension(BaseExtension):  # type: ignore[misc]
         return rss_feed
 
 
-class PodcastEntryExtension(BaseEntryExtension):  # type: ignore[misc]
+class PodcastEntryExtension(BaseEntryExtension):  # type: ignore[misc, unused-ignore]
     """Write the item part of the Podcasting 2.0 ``podcast:`` namespace."""
 
     def __init__(self) -> None:
@@ -452,7 +433,7 @@ def build_feed(channel: FeedChannel, items: Iterable[FeedItem]) -> bytes:
 
 
 def check_feed(channel: FeedChannel, items: Iterable[FeedItem]) -> list[FeedProblem]:
-    """List what Apple Podcasts would reject or warn about, so producers fix it before publishing."""
+    """List what Apple Podcasts would reject or warn about, so producers fix it first."""
     problems = _channel_problems(channel)
     seen_guids: set[str] = set()
     count = 0
@@ -620,7 +601,8 @@ def _item_problems(item: FeedItem, channel: FeedChannel) -> list[FeedProblem]:
         error(f'{name}\'s file type "{item.enclosure_type}" is not audio.')
     elif item.enclosure_type not in APPLE_AUDIO_TYPES:
         warning(
-            f'{name}\'s audio type "{item.enclosure_type}" does not play in Apple Podcasts; use MP3 or AAC.'
+            f'{name}\'s audio type "{item.enclosure_type}" does not play in Apple Podcasts; '
+            "use MP3 or AAC."
         )
     if not math.isfinite(item.duration_seconds) or round(item.duration_seconds) <= 0:
         error(f"{name} has no duration.")
@@ -704,7 +686,16 @@ def _line(value: str | None) -> str:
 
 
 def _prose(value: str | None) -> str:
-    """Clean multi-line text or HTML without shortening it."""
+    """Clean multi-line text or HTML without shortening it; already clean text is returned as is."""
+    if (
+        value
+        and value.replace("\n", "").isprintable()
+        and " \n" not in value
+        and value[0] not in " \n"
+        and value[-1] not in " \n"
+        and unicodedata.is_normalized("NFC", value)
+    ):
+        return value
     return clean_text(value, max_length=_UNLIMITED, multiline=True)
 
 
@@ -737,3 +728,15 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _item_open_tag_with_namespaces() -> bytes:
+    """Find the exact start tag lxml writes for an item adopted under our namespaces."""
+    holder = etree.Element("channel", nsmap=_NAMESPACES)
+    item = etree.SubElement(holder, "item")
+    item.text = "x"
+    serialized: bytes = etree.tostring(item, encoding="UTF-8", xml_declaration=False)
+    return serialized[: serialized.rindex(b">x</item>") + 1]
+
+
+_ITEM_OPEN_TAG_WITH_NAMESPACES: Final = _item_open_tag_with_namespaces()

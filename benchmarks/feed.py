@@ -1,0 +1,446 @@
+"""Measure the feed end to end: build, one-edit refresh, and serving against nginx.
+
+Prints, in one run, on a temporary SQLite database:
+
+1. full build of a 10,000-episode show (database read, render, fragment and
+   feed writes, commit) / bare feedgen building the same items from plain
+   Python objects (target <= 1.2);
+2. refresh after editing one episode / full build (target <= 0.1);
+3. req/s of the cached feed served by gunicorn (2 sync workers) / nginx (2
+   workers) serving the same bytes as a static file, both on loopback, same
+   wrk load (target >= 0.5);
+4. 304 responses per second from gunicorn.
+
+Run: ``python benchmarks/feed.py [--items N] [--serve-items N] [--seconds S]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
+from sqlalchemy import insert, select
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from catalog import create_app, feed_cache, feed_source, schema  # noqa: E402
+from catalog.database import utcnow, write_intent  # noqa: E402
+from catalog.extensions import db  # noqa: E402
+from catalog.feed import FeedChannel, FeedItem  # noqa: E402
+from catalog.links import SiteLinks  # noqa: E402
+from catalog.models import (  # noqa: E402
+    Chapter,
+    Credit,
+    Episode,
+    MediaFile,
+    Person,
+    Show,
+    Transcript,
+)
+
+BASE_URL = "http://127.0.0.1"
+NOTES = (
+    "<p>In this episode we talk with the founder of a lunar exploration company about "
+    'landers, rovers, <a href="https://example.org/moon">resources on the Moon</a> and '
+    "what it takes to build a business in cislunar space &amp; beyond.</p>"
+) * 4
+
+
+def add_show(slug: str, episodes: int) -> int:
+    """Insert a show with ``episodes`` typical episodes in bulk, so setup stays out of the way."""
+    artwork = _media("image", f"{slug}-cover", "image/jpeg")
+    show = Show(
+        slug=slug,
+        title="Space Café Radio",
+        subtitle="Conversations about the space industry",
+        description_html="<p>Interviews with the people building the space economy.</p>",
+        category="Science",
+        subcategory="Astronomy",
+        author="SpaceWatch.Global",
+        owner_name="SpaceWatch.Global",
+        owner_email="podcast@spacewatch.example",
+        copyright="© SpaceWatch.Global",
+        podcast_guid=f"00000000-0000-5000-8000-{abs(hash(slug)) % 10**12:012d}",
+        funding_url="https://example.org/support",
+        funding_text="Support the show",
+        artwork_id=artwork,
+    )
+    db.session.add(show)
+    db.session.flush()
+    host = Person(
+        slug=f"{slug}-host",
+        name="Torsten Kriening",
+        photo_id=_media("image", f"{slug}-host", "image/jpeg"),
+    )
+    db.session.add(host)
+    db.session.flush()
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    audio_rows = [_media_row("audio", f"{slug}-a{n}", "audio/mpeg", n) for n in range(episodes)]
+    art_rows = [_media_row("image", f"{slug}-i{n}", "image/jpeg", n) for n in range(0, episodes, 2)]
+    db.session.execute(insert(MediaFile), audio_rows + art_rows)
+    media_ids = dict(db.session.execute(select(MediaFile.sha256, MediaFile.id)).all())
+    db.session.execute(
+        insert(Person),
+        [{"slug": f"{slug}-guest-{n}", "name": f"Guest {n}"} for n in range(episodes)],
+    )
+    guests = dict(
+        db.session.execute(
+            select(Person.slug, Person.id).where(Person.slug.like(f"{slug}-guest-%"))
+        ).all()
+    )
+    db.session.execute(
+        insert(Episode),
+        [
+            {
+                "show_id": show.id,
+                "slug": f"episode-{n}",
+                "guid": f"urn:uuid:{n:08d}-0000-4000-8000-{show.id:012d}",
+                "title": f"Episode {n}: ispace and the Japanese space journey",
+                "summary": "A conversation about Japan's role in lunar exploration.",
+                "notes_html": NOTES,
+                "status": "published",
+                "publish_at": start + timedelta(hours=n),
+                "season": 1 + n // 100,
+                "number": n + 1,
+                "episode_type": "full",
+                "audio_id": media_ids[_sha(f"{slug}-a{n}")],
+                "artwork_id": media_ids.get(_sha(f"{slug}-i{n}")),
+            }
+            for n in range(episodes)
+        ],
+    )
+    episode_ids = dict(
+        db.session.execute(select(Episode.slug, Episode.id).where(Episode.show_id == show.id)).all()
+    )
+    credits, chapters, transcripts = [], [], []
+    for n in range(episodes):
+        episode_id = episode_ids[f"episode-{n}"]
+        credits.append({"episode_id": episode_id, "person_id": host.id, "role": "host"})
+        credits.append(
+            {
+                "episode_id": episode_id,
+                "person_id": guests[f"{slug}-guest-{n}"],
+                "role": "guest",
+                "position": 1,
+            }
+        )
+        chapters += [
+            {"episode_id": episode_id, "start_seconds": s, "title": f"Part {s}"}
+            for s in (0, 60, 600)
+        ]
+        transcripts.append(
+            {
+                "episode_id": episode_id,
+                "format": "vtt",
+                "language": "en",
+                "body": "WEBVTT\n\n" + "x" * 2000,
+            }
+        )
+    db.session.execute(insert(Credit), credits)
+    db.session.execute(insert(Chapter), chapters)
+    db.session.execute(insert(Transcript), transcripts)
+    db.session.commit()
+    return show.id
+
+
+def _sha(name: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(name.encode()).hexdigest()
+
+
+def _media_row(kind: str, name: str, mime_type: str, n: int) -> dict[str, object]:
+    sha = _sha(name)
+    extension = "jpg" if kind == "image" else "mp3"
+    return {
+        "kind": kind,
+        "sha256": sha,
+        "storage_key": f"{sha[:2]}/{sha[2:4]}/{sha}.{extension}",
+        "mime_type": mime_type,
+        "size_bytes": 40_000_000 + n,
+        "duration_seconds": 2400.5 + n if kind == "audio" else None,
+        "tags": {},
+    }
+
+
+def _media(kind: str, name: str, mime_type: str) -> int:
+    media = MediaFile(**_media_row(kind, name, mime_type, 0))
+    db.session.add(media)
+    db.session.flush()
+    return int(media.id)
+
+
+def bare_feedgen(channel: FeedChannel, items: list[FeedItem]) -> bytes:
+    """Build the same feed the way a plain feedgen user would, from plain objects."""
+    generator = FeedGenerator()
+    generator.load_extension("podcast")
+    generator.title(channel.title)
+    generator.link(href=channel.feed_url, rel="self")
+    generator.link(href=channel.link, rel="alternate")
+    generator.description(channel.description_html)
+    generator.language(channel.language)
+    generator.copyright(channel.copyright)
+    generator.lastBuildDate(channel.last_build_at)
+    generator.image(url=channel.image_url, title=channel.title, link=channel.link)
+    generator.podcast.itunes_image(channel.image_url)
+    generator.podcast.itunes_category({"cat": channel.category, "sub": channel.subcategory})
+    generator.podcast.itunes_explicit("yes" if channel.explicit else "no")
+    generator.podcast.itunes_author(channel.author)
+    generator.podcast.itunes_owner(channel.owner_name, channel.owner_email)
+    generator.podcast.itunes_type(channel.show_type)
+    for item in items:
+        entry = generator.add_entry(order="append")
+        entry.title(item.title)
+        entry.link(href=item.link)
+        entry.guid(item.guid, permalink=False)
+        entry.pubDate(item.published_at)
+        entry.description(item.notes_html)
+        entry.content(item.notes_html)
+        entry.enclosure(item.enclosure_url, str(item.enclosure_length), item.enclosure_type)
+        entry.podcast.itunes_summary(item.summary)
+        entry.podcast.itunes_duration(round(item.duration_seconds))
+        entry.podcast.itunes_episode_type(item.episode_type)
+        entry.podcast.itunes_season(item.season)
+        entry.podcast.itunes_episode(item.number)
+        entry.podcast.itunes_explicit("yes" if item.explicit else "no")
+        if item.image_url:
+            entry.podcast.itunes_image(item.image_url)
+    document: bytes = generator.rss_str(encoding="UTF-8")
+    return document
+
+
+def median_time(
+    action: Callable[[], object], repeat: int, before: Callable[[], object] = lambda: None
+) -> float:
+    timings = []
+    for _ in range(repeat):
+        before()
+        gc.collect()
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def wrk(url: str, seconds: int, headers: dict[str, str] | None = None) -> tuple[float, str]:
+    """Return requests/second and the status summary for ``seconds`` of load."""
+    command = ["wrk", "-t2", "-c16", f"-d{seconds}s", url]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return rate, f"non-2xx/3xx: {errors.group(1) if errors else 0}"
+
+
+@contextmanager
+def running(command: list[str], env: dict[str, str], url: str) -> Iterator[None]:
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_for(url)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def nginx_config(root: Path, port: int, prefix: Path) -> str:
+    return f"""
+worker_processes 2;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    types {{ application/rss+xml xml; }}
+    sendfile on;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        etag on;
+    }}
+}}
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--serve-items", type=int, default=300, help="episodes of the served show")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5)
+    arguments = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="catalog-feed-bench-"))
+    workdir.chmod(0o755)
+    config = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'catalog.db'}",
+        "CATALOG_MEDIA_ROOT": str(workdir / "media"),
+        "CATALOG_BASE_URL": BASE_URL,
+        "SECRET_KEY": "benchmark",
+    }
+    try:
+        app = create_app(config)
+        links = SiteLinks(BASE_URL)
+        with app.app_context():
+            schema.upgrade_schema(app)
+            print(f"setting up {arguments.items:,} episodes ...", flush=True)
+            with write_intent():
+                add_show("big", arguments.items)
+                add_show("served", arguments.serve_items)
+
+            def full_build() -> None:
+                with write_intent():
+                    feed_cache.refresh_feed(db.session, "big", links, utcnow(), force=True)
+                    db.session.commit()
+                db.session.expunge_all()
+
+            show = db.session.scalar(select(Show).where(Show.slug == "big"))
+            now = utcnow()
+            channel = feed_source.feed_channel(show, links, now)
+            items = feed_source.all_feed_items(db.session, show, links, now)
+            db.session.rollback()
+            db.session.expunge_all()
+            baseline = median_time(lambda: bare_feedgen(channel, items), arguments.repeat)
+            full = median_time(full_build, arguments.repeat)
+
+            counter = iter(range(10**9))
+            rendered: list[int] = []
+
+            def edit_one() -> None:
+                with write_intent():
+                    episode = db.session.scalar(
+                        select(Episode).where(Episode.slug == f"episode-{arguments.items // 2}")
+                    )
+                    episode.title = f"Edited title {next(counter)}"
+                    db.session.commit()
+                db.session.expunge_all()
+
+            def refresh() -> None:
+                with write_intent():
+                    result = feed_cache.refresh_feed(db.session, "big", links, utcnow())
+                    db.session.commit()
+                rendered.append(result.rendered)
+                db.session.expunge_all()
+
+            one_edit = median_time(refresh, arguments.repeat, before=edit_one)
+            assert set(rendered) == {1}, rendered
+
+            with write_intent():
+                served = feed_cache.refresh_feed(db.session, "served", links, utcnow())
+                db.session.commit()
+            body = feed_cache.feed_body(db.session, served.state).body
+            static_root = workdir / "static"
+            (static_root / "shows" / "served").mkdir(parents=True)
+            (static_root / "shows" / "served" / "feed.xml").write_bytes(body)
+            for path in (
+                workdir,
+                static_root,
+                static_root / "shows",
+                static_root / "shows" / "served",
+            ):
+                path.chmod(0o755)
+            (static_root / "shows" / "served" / "feed.xml").chmod(0o644)
+            db.engine.dispose()
+
+        env = {
+            **os.environ,
+            "CATALOG_DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
+            "CATALOG_MEDIA_ROOT": config["CATALOG_MEDIA_ROOT"],
+            "CATALOG_BASE_URL": BASE_URL,
+            "CATALOG_SECRET_KEY": "benchmark",
+        }
+        gunicorn_port, nginx_port = free_port(), free_port()
+        app_url = f"http://127.0.0.1:{gunicorn_port}/shows/served/feed.xml"
+        static_url = f"http://127.0.0.1:{nginx_port}/shows/served/feed.xml"
+        gunicorn = [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--workers",
+            "2",
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{gunicorn_port}",
+            "--chdir",
+            str(ROOT),
+            "catalog:create_app()",
+        ]
+        with running(gunicorn, env, app_url):
+            etag = urllib.request.urlopen(app_url).headers["ETag"]
+            app_rate, app_errors = wrk(app_url, arguments.seconds)
+            not_modified_rate, not_modified_errors = wrk(
+                app_url, arguments.seconds, {"If-None-Match": etag}
+            )
+        prefix = workdir / "nginx"
+        prefix.mkdir()
+        (prefix / "nginx.conf").write_text(nginx_config(static_root, nginx_port, prefix))
+        nginx = ["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"]
+        with running(nginx, env, static_url):
+            static_rate, static_errors = wrk(static_url, arguments.seconds)
+
+        print()
+        print(f"(1) full build, {arguments.items:,} episodes, database read and writes included")
+        print(f"    bare feedgen from plain objects: {baseline * 1000:9.1f} ms")
+        print(f"    catalog full build:              {full * 1000:9.1f} ms")
+        print(f"    ratio (target <= 1.2):           {full / baseline:9.3f}")
+        print("(2) refresh after editing one episode (1 item rendered)")
+        print(f"    refresh:                         {one_edit * 1000:9.1f} ms")
+        print(f"    ratio to full build (<= 0.1):    {one_edit / full:9.4f}")
+        print(
+            f"(3) cached feed, {arguments.serve_items} episodes, {len(body):,} bytes, "
+            f"wrk -t2 -c16 -d{arguments.seconds}s on loopback"
+        )
+        print(f"    gunicorn (2 sync workers):       {app_rate:9.0f} req/s ({app_errors})")
+        print(f"    nginx static file (2 workers):   {static_rate:9.0f} req/s ({static_errors})")
+        print(f"    ratio (target >= 0.5):           {app_rate / static_rate:9.3f}")
+        print("(4) 304 Not Modified from gunicorn")
+        print(
+            f"    304 responses:                   {not_modified_rate:9.0f} req/s ({not_modified_errors})"
+        )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,440 @@
+"""Keep each show's built feed in the database and know when it must be rebuilt.
+
+Why it works with many processes: the built feed (``FeedCache``) and each
+episode's ``<item>`` (``FeedItemCache``) live in the database, and every change
+to a show, an episode, its credits, people, chapters, transcripts or media
+marks the cache stale *in the same transaction* (SQLAlchemy flush events, so no
+caller has to remember). Once the change commits, every process sees the stale
+mark on its next request.
+
+Rebuilds are lazy: the first request after a change (or after the next
+scheduled episode's publish time, ``valid_until``) rebuilds, rendering only the
+items whose fragment was dropped. A burst of edits costs one rebuild, and the
+editor's request never waits for a 10,000-episode feed. ``catalog feeds
+rebuild`` warms the cache eagerly.
+
+Concurrency: a rebuild locks the show's cache row first (``SELECT ... FOR
+UPDATE`` on PostgreSQL; ``BEGIN IMMEDIATE`` serializes SQLite) and re-checks it,
+so concurrent requests build once. Writers mark the row through an upsert that
+waits for that lock, so a build can never overwrite a newer stale mark.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from threading import Lock
+from typing import Any, Final
+
+from sqlalchemy import LargeBinary, delete, event, func, inspect, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, UOWTransaction
+
+from catalog.database import UTCDateTime, utcnow
+from catalog.errors import NotFound
+from catalog.feed import assemble_feed, render_item
+from catalog.feed_source import (
+    VISIBLE_STATUSES,
+    feed_channel,
+    is_visible,
+    load_feed_items,
+)
+from catalog.links import SiteLinks
+from catalog.models import (
+    Chapter,
+    Credit,
+    Episode,
+    FeedCache,
+    FeedItemCache,
+    MediaFile,
+    Person,
+    Show,
+    Transcript,
+)
+
+# Podcast apps poll every few minutes to hours; CDNs may serve a slightly old
+# copy while they revalidate, and keep serving it if we are down.
+MAX_AGE_SECONDS: Final = 300
+CACHE_CONTROL: Final = "public, max-age={max_age}, stale-while-revalidate=600, stale-if-error=86400"
+_MEMO_SIZE: Final = 16
+_PENDING: Final = "catalog_feed_invalidation"
+# A covering index on (show_id, etag, built_at, valid_until, is_stale); see _has_state_index.
+STATE_INDEX: Final = "ix_feed_cache_state"
+_state_index_by_database: dict[str, bool] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What a request needs to answer conditionally, without the body."""
+
+    show_id: int
+    new_feed_url: str
+    etag: str
+    built_at: datetime
+    valid_until: datetime | None
+    is_fresh: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FeedBody:
+    """The feed document, plain and gzipped."""
+
+    body: bytes
+    body_gzip: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshResult:
+    """What a rebuild did: how many items it rendered and how many it reused."""
+
+    state: FeedState
+    rendered: int
+    reused: int
+
+
+# Bodies this process has already read, by ETag (a content hash, so a hit is
+# always the right bytes, whichever database or process built them).
+_memo: OrderedDict[str, FeedBody] = OrderedDict()
+_memo_lock = Lock()
+
+
+def feed_state(session: Session, show_slug: str, now: datetime) -> FeedState:
+    """Read the show's cache row, in one indexed query; raise NotFound for an unknown show."""
+    query = (
+        select(
+            Show.id,
+            Show.new_feed_url,
+            FeedCache.etag,
+            FeedCache.built_at,
+            FeedCache.valid_until,
+            FeedCache.is_stale,
+        )
+        .outerjoin(FeedCache, FeedCache.show_id == Show.id)
+        .where(Show.slug == show_slug)
+    )
+    if _has_state_index(session):
+        query = query.with_hint(FeedCache, f"INDEXED BY {STATE_INDEX}", "sqlite")
+    row = session.execute(query).one_or_none()
+    if row is None:
+        raise NotFound(f"There is no show at “{show_slug}”.")
+    show_id, new_feed_url, etag, built_at, valid_until, is_stale = row
+    is_fresh = bool(etag) and not is_stale and (valid_until is None or now < valid_until)
+    return FeedState(show_id, new_feed_url, etag or "", built_at or now, valid_until, is_fresh)
+
+
+def _has_state_index(session: Session) -> bool:
+    """Tell whether SQLite can read a feed's state without walking its body's pages.
+
+    SQLite stores a row's columns in order, and ``body``/``body_gzip`` come
+    before ``etag``: reading the state of a 1 MB feed walks ~250 overflow pages
+    unless a covering index answers instead (and SQLite's planner prefers the
+    rowid, hence the hint). PostgreSQL keeps large values out of line anyway.
+    """
+    engine = session.get_bind()
+    if engine.dialect.name != "sqlite":
+        return False
+    key = str(engine.url)
+    if key not in _state_index_by_database:
+        indexes = inspect(engine).get_indexes(FeedCache.__tablename__)
+        _state_index_by_database[key] = any(index["name"] == STATE_INDEX for index in indexes)
+    return _state_index_by_database[key]
+
+
+def feed_body(session: Session, state: FeedState) -> FeedBody:
+    """Return the bytes of the feed ``state`` describes, from this process's copy when it has it."""
+    with _memo_lock:
+        cached = _memo.get(state.etag)
+        if cached is not None:
+            _memo.move_to_end(state.etag)
+            return cached
+    row = session.execute(
+        select(FeedCache.body, FeedCache.body_gzip).where(
+            FeedCache.show_id == state.show_id, FeedCache.etag == state.etag
+        )
+    ).one_or_none()
+    if row is None:  # rebuilt by another process since the state was read
+        row = session.execute(
+            select(FeedCache.body, FeedCache.body_gzip).where(FeedCache.show_id == state.show_id)
+        ).one()
+        return FeedBody(row.body, row.body_gzip)
+    body = FeedBody(row.body, row.body_gzip)
+    with _memo_lock:
+        _memo[state.etag] = body
+        while len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+    return body
+
+
+def refresh_feed(
+    session: Session, show_slug: str, links: SiteLinks, now: datetime, *, force: bool = False
+) -> RefreshResult:
+    """Rebuild the show's feed if it is stale (or ``force``), rendering only missing items.
+
+    Call inside a write transaction (``write_intent``); the caller commits.
+    """
+    show = session.scalar(select(Show).where(Show.slug == show_slug))
+    if show is None:
+        raise NotFound(f"There is no show at “{show_slug}”.")
+    _ensure_cache_row(session, show.id, now)
+    cache = session.scalar(
+        select(FeedCache)
+        .where(FeedCache.show_id == show.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert cache is not None
+    if not force and _is_fresh(cache, now):  # another request rebuilt it while we waited
+        return RefreshResult(_state_of(show, cache), 0, 0)
+    if force or (cache.body and links.feed(show.slug).encode() not in cache.body[:8192]):
+        # A forced rebuild, or the base URL or slug changed: every item's links changed.
+        drop_show_fragments(session, [show.id])
+
+    rows = session.execute(
+        select(Episode.id, FeedItemCache.fragment)
+        .outerjoin(FeedItemCache, FeedItemCache.episode_id == Episode.id)
+        .where(Episode.show_id == show.id, is_visible(now))
+        .order_by(Episode.publish_at.desc(), Episode.id.desc())
+    ).all()
+    missing = [episode_id for episode_id, fragment in rows if fragment is None]
+    rendered = {
+        episode_id: render_item(item)
+        for episode_id, item in load_feed_items(session, show, missing, links).items()
+    }
+    if rendered:
+        session.execute(
+            FeedItemCache.__table__.insert(),
+            [
+                {"episode_id": episode_id, "fragment": fragment, "rendered_at": now}
+                for episode_id, fragment in rendered.items()
+            ],
+        )
+    fragments = (fragment or rendered[episode_id] for episode_id, fragment in rows)
+    body = assemble_feed(feed_channel(show, links, now), fragments)
+
+    cache.body = body
+    cache.body_gzip = gzip.compress(body, compresslevel=6, mtime=0)
+    cache.etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+    cache.built_at = now
+    cache.valid_until = session.scalar(
+        select(func.min(Episode.publish_at)).where(
+            Episode.show_id == show.id,
+            Episode.status.in_(VISIBLE_STATUSES),
+            Episode.publish_at > now,
+        )
+    )
+    cache.is_stale = False
+    session.flush()
+    return RefreshResult(_state_of(show, cache), len(rendered), len(rows) - len(rendered))
+
+
+def refresh_all(
+    session: Session, links: SiteLinks, now: datetime, *, force: bool = False
+) -> dict[str, RefreshResult]:
+    """Rebuild every show's feed that needs it (all of them with ``force``)."""
+    slugs = list(session.scalars(select(Show.slug).order_by(Show.slug)))
+    return {slug: refresh_feed(session, slug, links, now, force=force) for slug in slugs}
+
+
+def cache_control(state: FeedState, now: datetime) -> str:
+    """Say how long apps and CDNs may keep the feed: never past the next scheduled episode."""
+    max_age = MAX_AGE_SECONDS
+    if state.valid_until is not None:
+        max_age = max(0, min(max_age, int((state.valid_until - now).total_seconds())))
+    return CACHE_CONTROL.format(max_age=max_age)
+
+
+def gzip_etag(etag: str) -> str:
+    """Name the gzipped representation: a strong ETag must differ per content coding."""
+    return etag[:-1] + '-gzip"'
+
+
+def mark_shows_stale(connection: Connection, show_ids: Iterable[int]) -> None:
+    """Mark the shows' feeds stale, creating placeholder rows, in lock order."""
+    ids = sorted(set(show_ids))
+    if not ids:
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    now = utcnow()
+    statement = dialect.insert(FeedCache).from_select(
+        ["show_id", "body", "body_gzip", "etag", "built_at", "valid_until", "is_stale"],
+        select(
+            Show.id,
+            literal(b"", LargeBinary),
+            literal(b"", LargeBinary),
+            literal(""),
+            literal(now, UTCDateTime()),
+            literal(None, UTCDateTime()),
+            literal(True),
+        )
+        .where(Show.id.in_(ids))
+        .order_by(Show.id),
+    )
+    connection.execute(
+        statement.on_conflict_do_update(index_elements=["show_id"], set_={"is_stale": True})
+    )
+
+
+def drop_show_fragments(session: Session, show_ids: Iterable[int]) -> None:
+    """Forget every rendered item of the shows, so the next build renders them all."""
+    ids = list(show_ids)
+    if ids:
+        session.execute(
+            delete(FeedItemCache).where(
+                FeedItemCache.episode_id.in_(select(Episode.id).where(Episode.show_id.in_(ids)))
+            )
+        )
+
+
+def _ensure_cache_row(session: Session, show_id: int, now: datetime) -> None:
+    """Create a stale placeholder row for a show built for the first time, so it can be locked."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(FeedCache)
+        .values(show_id=show_id, body=b"", body_gzip=b"", etag="", built_at=now, is_stale=True)
+        .on_conflict_do_nothing(index_elements=["show_id"])
+    )
+
+
+def _is_fresh(cache: FeedCache, now: datetime) -> bool:
+    return (
+        bool(cache.etag)
+        and not cache.is_stale
+        and (cache.valid_until is None or now < cache.valid_until)
+    )
+
+
+def _state_of(show: Show, cache: FeedCache) -> FeedState:
+    return FeedState(
+        show.id, show.new_feed_url, cache.etag, cache.built_at, cache.valid_until, True
+    )
+
+
+# --- Invalidation: flush events mark what a change affects -------------------
+
+
+@dataclass
+class _Pending:
+    """What one flush changes, gathered before it runs and resolved after."""
+
+    show_ids: set[int]
+    moved_show_ids: set[int]  # slug changed: every item's links changed
+    episode_ids: set[int]
+    person_ids: set[int]
+    media_ids: set[int]
+    new_objects: list[Any]
+
+
+def _before_flush(session: Session, _context: UOWTransaction, _instances: Any) -> None:
+    """Note what the flush changes while deleted rows can still be read."""
+    pending = _Pending(set(), set(), set(), set(), set(), [])
+    for obj in session.dirty:
+        if isinstance(obj, _WATCHED) and session.is_modified(obj, include_collections=False):
+            _note(obj, pending, is_deleted=False)
+    for obj in session.deleted:
+        if isinstance(obj, _WATCHED):
+            _note(obj, pending, is_deleted=True)
+    pending.new_objects = [obj for obj in session.new if isinstance(obj, _WATCHED)]
+    if pending.new_objects or any(
+        (pending.show_ids, pending.episode_ids, pending.person_ids, pending.media_ids)
+    ):
+        session.info[_PENDING] = pending
+    else:
+        session.info.pop(_PENDING, None)
+
+
+def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    """Drop the changed episodes' fragments and mark their shows stale, in the same transaction."""
+    pending: _Pending | None = session.info.pop(_PENDING, None)
+    if pending is None:
+        return
+    for obj in pending.new_objects:
+        _note(obj, pending, is_deleted=False)
+    connection = session.connection()
+    episode_ids = set(pending.episode_ids)
+    person_ids = set(pending.person_ids)
+    if pending.media_ids:
+        media = list(pending.media_ids)
+        episode_ids.update(
+            connection.scalars(
+                select(Episode.id).where(
+                    Episode.audio_id.in_(media) | Episode.artwork_id.in_(media)
+                )
+            )
+        )
+        episode_ids.update(
+            connection.scalars(select(Chapter.episode_id).where(Chapter.image_id.in_(media)))
+        )
+        person_ids.update(connection.scalars(select(Person.id).where(Person.photo_id.in_(media))))
+        pending.show_ids.update(
+            connection.scalars(select(Show.id).where(Show.artwork_id.in_(media)))
+        )
+    if person_ids:
+        episode_ids.update(
+            connection.scalars(
+                select(Credit.episode_id).where(Credit.person_id.in_(list(person_ids)))
+            )
+        )
+    show_ids = set(pending.show_ids) | pending.moved_show_ids
+    if episode_ids:
+        show_ids.update(
+            connection.scalars(select(Episode.show_id).where(Episode.id.in_(list(episode_ids))))
+        )
+    # Lock order (cache rows first, then fragments) matches refresh_feed's; see the module doc.
+    mark_shows_stale(connection, show_ids)
+    if episode_ids:
+        connection.execute(
+            delete(FeedItemCache).where(FeedItemCache.episode_id.in_(sorted(episode_ids)))
+        )
+    if pending.moved_show_ids:
+        connection.execute(
+            delete(FeedItemCache).where(
+                FeedItemCache.episode_id.in_(
+                    select(Episode.id).where(Episode.show_id.in_(pending.moved_show_ids))
+                )
+            )
+        )
+
+
+def _note(obj: Any, pending: _Pending, *, is_deleted: bool) -> None:
+    """Record which shows, episodes, people or media ``obj``'s change affects."""
+    if isinstance(obj, Show):
+        if obj.id is not None and not is_deleted:
+            pending.show_ids.add(obj.id)
+            if inspect(obj).attrs.slug.history.deleted:
+                pending.moved_show_ids.add(obj.id)
+    elif isinstance(obj, Episode):
+        if obj.id is not None:
+            pending.episode_ids.add(obj.id)
+        pending.show_ids.update(_values(obj, "show_id"))
+        show = obj.__dict__.get("show")  # set but not yet flushed into show_id
+        if show is not None and show.id is not None:
+            pending.show_ids.add(show.id)
+    elif isinstance(obj, (Credit, Chapter, Transcript)):
+        pending.episode_ids.update(_values(obj, "episode_id"))
+        episode = obj.__dict__.get("episode")
+        if episode is not None and episode.id is not None:
+            pending.episode_ids.add(episode.id)
+    elif isinstance(obj, Person):
+        if obj.id is not None:
+            pending.person_ids.add(obj.id)
+    elif isinstance(obj, MediaFile) and obj.id is not None and not is_deleted:
+        pending.media_ids.add(obj.id)
+
+
+def _values(obj: Any, attribute: str) -> set[int]:
+    """Return the current and previous value of a foreign key (an episode may move shows)."""
+    history = inspect(obj).attrs[attribute].history
+    values = {getattr(obj, attribute), *history.deleted}
+    return {value for value in values if value is not None}
+
+
+_WATCHED: Final = (Show, Episode, Credit, Chapter, Transcript, Person, MediaFile)
+
+if not event.contains(Session, "before_flush", _before_flush):
+    event.listen(Session, "before_flush", _before_flush)
+    event.listen(Session, "after_flush", _after_flush)
