@@ -6,12 +6,30 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 from catalog.config import SOURCE_ROOT, default_config, instance_secret_key, validate_config
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Files that are the same for everyone, so CDNs may share them.
+SESSIONLESS_ENDPOINTS = frozenset(
+    {"public.show_feed", "public.episode_chapters", "public.episode_transcript", "public.media"}
+)
+
+
+class PublicFileSessionInterface(SecureCookieSessionInterface):
+    """Leave feeds and media without ``Vary: Cookie`` unless they changed the session.
+
+    Flask-Login reads the session after every request, which would add the
+    header to every response and make shared caches keep one copy per visitor.
+    """
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if request.endpoint in SESSIONLESS_ENDPOINTS and not session.modified:
+            return
+        super().save_session(app, session, response)
 
 
 def bundled_folder(name: str) -> Path:
@@ -35,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    app.session_interface = PublicFileSessionInterface()
     _init_extensions(app)
     _register_blueprints(app)
     _register_error_pages(app)
@@ -83,6 +102,14 @@ def _register_blueprints(app: Flask) -> None:
     from catalog.public import bp as public_bp
 
     app.register_blueprint(public_bp)
+
+    from catalog.studio import bp as studio_bp
+
+    app.register_blueprint(studio_bp)
+
+    from catalog.api import init_api
+
+    init_api(app)
 
 
 def _register_error_pages(app: Flask) -> None:

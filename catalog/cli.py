@@ -56,12 +56,18 @@ def main() -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the catalog commands to ``app.cli``."""
-    from catalog.commands import demo, setup, users
+    from catalog.commands import demo, episodes, setup, tokens, users
 
     for command in (setup.init_command, setup.run_command, demo.demo_command, users.users_group):
         app.cli.add_command(command)
+    app.cli.add_command(episodes.episodes_group)
+    app.cli.add_command(tokens.tokens_group)
     from catalog.commands import feeds
 
     app.cli.add_command(feeds.feeds_group)
+    from catalog.commands import analytics
+
+    app.cli.add_command(analytics.analytics_group)
+    app.cli.add_command(analytics.stats_command)
     for command in app.cli.commands.values():
         _one_line_errors(command)

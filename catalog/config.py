@@ -35,6 +35,10 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "CATALOG_MEDIA_ROOT": env.get("CATALOG_MEDIA_ROOT", str(default_media)),
         "CATALOG_BASE_URL": env.get("CATALOG_BASE_URL", "http://127.0.0.1:5000"),
         "CATALOG_MEDIA_DELIVERY": env.get("CATALOG_MEDIA_DELIVERY", "app"),
+        # Download counting: off only to measure its cost; events are written in batches.
+        "CATALOG_COUNT_DOWNLOADS": env.get("CATALOG_COUNT_DOWNLOADS", "1") not in ("0", "off"),
+        "CATALOG_DOWNLOAD_FLUSH_EVENTS": int(env.get("CATALOG_DOWNLOAD_FLUSH_EVENTS", 500)),
+        "CATALOG_DOWNLOAD_FLUSH_SECONDS": float(env.get("CATALOG_DOWNLOAD_FLUSH_SECONDS", 5)),
         "CATALOG_MAX_UPLOAD_BYTES": int(env.get("CATALOG_MAX_UPLOAD_BYTES", GIB)),
         "CATALOG_SQLITE_BUSY_TIMEOUT_MS": int(env.get("CATALOG_SQLITE_BUSY_TIMEOUT_MS", 30_000)),
         "SECRET_KEY": env.get("CATALOG_SECRET_KEY") or None,

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+from flask import current_app
 
 from catalog.extensions import db
 from catalog.models import Credit, Episode, MediaFile, Person, Show
+from catalog.storage import MediaStore
 
 _counter = itertools.count(1)
 
@@ -31,7 +36,11 @@ def make_show(**fields: Any) -> Show:
     return show
 
 
+SAMPLE_MP3 = Path(__file__).parent / "fixtures" / "audio" / "cbr.mp3"
+
+
 def make_audio(**fields: Any) -> MediaFile:
+    """Add an audio row backed by a real MP3 in the media root (its bytes are a sample's)."""
     number = next(_counter)
     sha = f"{number:064x}"
     values: dict[str, Any] = {
@@ -39,12 +48,17 @@ def make_audio(**fields: Any) -> MediaFile:
         "sha256": sha,
         "storage_key": f"{sha[:2]}/{sha[2:4]}/{sha}.mp3",
         "mime_type": "audio/mpeg",
-        "size_bytes": 1_000_000,
+        "size_bytes": SAMPLE_MP3.stat().st_size,
         "duration_seconds": 62.5,
         "bitrate": 128_000,
         "tags": {},
     }
     values.update(fields)
+    if values["kind"] == "audio" and values["mime_type"] == "audio/mpeg":
+        path = MediaStore(current_app.config["CATALOG_MEDIA_ROOT"]).path_for(values["storage_key"])
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(SAMPLE_MP3, path)
     media = MediaFile(**values)
     db.session.add(media)
     db.session.flush()

@@ -81,3 +81,26 @@ def test_publication_leaves_non_mp3_audio_alone(store):
         is None
     )
     assert episode.audio is flac
+
+
+def test_publishing_through_change_episode_status_tags_the_audio(store):
+    from datetime import UTC, datetime
+
+    from catalog.episodes import change_episode_status
+    from catalog.links import SiteLinks
+
+    show = make_show(slug="tagged-show", title="Tagged Show")
+    episode = make_episode(show, status="draft", publish_at=None, audio=_upload(store, "cbr.mp3"))
+    original_key = episode.audio.storage_key
+    change_episode_status(
+        db.session,
+        store,
+        episode,
+        "published",
+        now=datetime(2025, 1, 1, tzinfo=UTC),
+        links=SiteLinks("https://pods.example.org"),
+        max_bytes=LIMIT,
+    )
+    assert episode.status == "published"
+    assert episode.audio.storage_key != original_key
+    assert probe(store.path_for(episode.audio.storage_key)).tags.album == "Tagged Show"
