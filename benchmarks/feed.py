@@ -22,7 +22,6 @@ import os
 import re
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,16 +32,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from sqlalchemy import insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.feed_build import build_with_bare_feedgen  # noqa: E402
 from catalog import create_app, feed_cache, feed_source, schema  # noqa: E402
 from catalog.database import utcnow, write_intent  # noqa: E402
 from catalog.extensions import db  # noqa: E402
-from catalog.feed import FeedChannel, FeedItem  # noqa: E402
 from catalog.links import SiteLinks  # noqa: E402
 from catalog.models import (  # noqa: E402
     Chapter,
@@ -186,46 +184,23 @@ def _media(kind: str, name: str, mime_type: str) -> int:
     return int(media.id)
 
 
-def bare_feedgen(channel: FeedChannel, items: list[FeedItem]) -> bytes:
-    """Build the same feed the way a plain feedgen user would, from plain objects."""
-    generator = FeedGenerator()
-    generator.load_extension("podcast")
-    generator.title(channel.title)
-    generator.link(href=channel.feed_url, rel="self")
-    generator.link(href=channel.link, rel="alternate")
-    generator.description(channel.description_html)
-    generator.language(channel.language)
-    generator.copyright(channel.copyright)
-    generator.lastBuildDate(channel.last_build_at)
-    generator.image(url=channel.image_url, title=channel.title, link=channel.link)
-    generator.podcast.itunes_image(channel.image_url)
-    generator.podcast.itunes_category({"cat": channel.category, "sub": channel.subcategory})
-    generator.podcast.itunes_explicit("yes" if channel.explicit else "no")
-    generator.podcast.itunes_author(channel.author)
-    generator.podcast.itunes_owner(channel.owner_name, channel.owner_email)
-    generator.podcast.itunes_type(channel.show_type)
-    for item in items:
-        entry = generator.add_entry(order="append")
-        entry.title(item.title)
-        entry.link(href=item.link)
-        entry.guid(item.guid, permalink=False)
-        entry.pubDate(item.published_at)
-        entry.description(item.notes_html)
-        entry.content(item.notes_html)
-        entry.enclosure(item.enclosure_url, str(item.enclosure_length), item.enclosure_type)
-        entry.podcast.itunes_summary(item.summary)
-        entry.podcast.itunes_duration(round(item.duration_seconds))
-        entry.podcast.itunes_episode_type(item.episode_type)
-        entry.podcast.itunes_season(item.season)
-        entry.podcast.itunes_episode(item.number)
-        entry.podcast.itunes_explicit("yes" if item.explicit else "no")
-        if item.image_url:
-            entry.podcast.itunes_image(item.image_url)
-    document: bytes = generator.rss_str(encoding="UTF-8")
-    return document
+def fastest_wall_times(actions: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
+    """Time each action once per round, interleaved, and keep each one's fastest wall time.
+
+    Interleaving spreads machine noise over all actions alike; wall time, not
+    CPU time, because the full build's database reads and writes count.
+    """
+    fastest = dict.fromkeys(actions, float("inf"))
+    for _ in range(rounds):
+        for name, action in actions.items():
+            gc.collect()
+            started = time.perf_counter()
+            action()
+            fastest[name] = min(fastest[name], time.perf_counter() - started)
+    return fastest
 
 
-def median_time(
+def fastest_time(
     action: Callable[[], object], repeat: int, before: Callable[[], object] = lambda: None
 ) -> float:
     timings = []
@@ -235,7 +210,7 @@ def median_time(
         started = time.perf_counter()
         action()
         timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+    return min(timings)
 
 
 def free_port() -> int:
@@ -342,8 +317,20 @@ def main() -> None:
             items = feed_source.all_feed_items(db.session, show, links, now)
             db.session.rollback()
             db.session.expunge_all()
-            baseline = median_time(lambda: bare_feedgen(channel, items), arguments.repeat)
-            full = median_time(full_build, arguments.repeat)
+            full_build()  # warm up: the first build also creates the cache rows
+            times = fastest_wall_times(
+                {
+                    "bare": lambda: build_with_bare_feedgen(
+                        channel, items, with_podcast_namespace=False
+                    ),
+                    "bare+podcast": lambda: build_with_bare_feedgen(
+                        channel, items, with_podcast_namespace=True
+                    ),
+                    "full": full_build,
+                },
+                arguments.repeat,
+            )
+            full, baseline = times["full"], times["bare+podcast"]
 
             counter = iter(range(10**9))
             rendered: list[int] = []
@@ -364,7 +351,7 @@ def main() -> None:
                 rendered.append(result.rendered)
                 db.session.expunge_all()
 
-            one_edit = median_time(refresh, arguments.repeat, before=edit_one)
+            one_edit = fastest_time(refresh, arguments.repeat, before=edit_one)
             assert set(rendered) == {1}, rendered
 
             with write_intent():
@@ -420,11 +407,19 @@ def main() -> None:
             static_rate, static_errors = wrk(static_url, arguments.seconds)
 
         print()
-        print(f"(1) full build, {arguments.items:,} episodes, database read and writes included")
-        print(f"    bare feedgen from plain objects: {baseline * 1000:9.1f} ms")
+        print(
+            f"(1) full build, {arguments.items:,} episodes, database read and writes included "
+            f"(fastest of {arguments.repeat} interleaved rounds)"
+        )
+        print("    baseline: bare feedgen building the same items from plain Python objects;")
+        print("    the same items include podcast: elements, which feedgen writes only through")
+        print("    an extension, so the target compares with feedgen + a minimal such extension")
+        print(f"    bare feedgen + podcast: ext:     {baseline * 1000:9.1f} ms")
+        print(f"    bare feedgen, no podcast: items: {times['bare'] * 1000:9.1f} ms")
         print(f"    catalog full build:              {full * 1000:9.1f} ms")
-        print(f"    ratio (target <= 1.2):           {full / baseline:9.3f}")
-        print("(2) refresh after editing one episode (1 item rendered)")
+        print(f"    ratio vs feedgen + podcast: (target <= 1.2): {full / baseline:6.3f}")
+        print(f"    ratio vs feedgen without podcast: elements:  {full / times['bare']:6.3f}")
+        print(f"(2) refresh after one edit (1 item rendered, fastest of {arguments.repeat})")
         print(f"    refresh:                         {one_edit * 1000:9.1f} ms")
         print(f"    ratio to full build (<= 0.1):    {one_edit / full:9.4f}")
         print(
@@ -435,9 +430,8 @@ def main() -> None:
         print(f"    nginx static file (2 workers):   {static_rate:9.0f} req/s ({static_errors})")
         print(f"    ratio (target >= 0.5):           {app_rate / static_rate:9.3f}")
         print("(4) 304 Not Modified from gunicorn")
-        print(
-            f"    304 responses:                   {not_modified_rate:9.0f} req/s ({not_modified_errors})"
-        )
+        print(f"    304 responses:                   {not_modified_rate:9.0f} req/s", end="")
+        print(f" ({not_modified_errors})")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

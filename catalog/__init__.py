@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalog.config import SOURCE_ROOT, default_config, instance_secret_key, validate_config
 
@@ -54,6 +55,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     app.session_interface = PublicFileSessionInterface()
+    if app.config["CATALOG_TRUSTED_PROXIES"]:
+        # Listener IPs (download counting, login throttling) come from the proxy's header.
+        proxies = int(app.config["CATALOG_TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     _init_extensions(app)
     _register_blueprints(app)
     _register_error_pages(app)

@@ -629,8 +629,9 @@ def parse_nginx_log_line(line: str) -> MediaRequest | None:
     path = _unescape_nginx(match["uri"]).split("?", 1)[0]
     if not path.startswith(MEDIA_PATH_PREFIX):
         return None
-    key, _, filename = path[len(MEDIA_PATH_PREFIX) :].partition("/")
-    if not key or not filename or "/" in filename:
+    # Storage keys hold slashes (ab/cd/<sha256>.mp3); the display filename is the last segment.
+    key, _, filename = path[len(MEDIA_PATH_PREFIX) :].rpartition("/")
+    if not key or not filename:
         return None
     try:
         at = datetime.fromisoformat(match["time"])

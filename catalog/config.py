@@ -39,6 +39,8 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "CATALOG_COUNT_DOWNLOADS": env.get("CATALOG_COUNT_DOWNLOADS", "1") not in ("0", "off"),
         "CATALOG_DOWNLOAD_FLUSH_EVENTS": int(env.get("CATALOG_DOWNLOAD_FLUSH_EVENTS", 500)),
         "CATALOG_DOWNLOAD_FLUSH_SECONDS": float(env.get("CATALOG_DOWNLOAD_FLUSH_SECONDS", 5)),
+        # How many reverse proxies (nginx, a CDN) stand in front: their X-Forwarded-For is trusted.
+        "CATALOG_TRUSTED_PROXIES": int(env.get("CATALOG_TRUSTED_PROXIES", 0)),
         "CATALOG_MAX_UPLOAD_BYTES": int(env.get("CATALOG_MAX_UPLOAD_BYTES", GIB)),
         "CATALOG_SQLITE_BUSY_TIMEOUT_MS": int(env.get("CATALOG_SQLITE_BUSY_TIMEOUT_MS", 30_000)),
         "SECRET_KEY": env.get("CATALOG_SECRET_KEY") or None,

@@ -20,7 +20,6 @@ import atexit
 import dataclasses
 import logging
 import os
-import re
 import threading
 import time
 import weakref
@@ -378,15 +377,9 @@ def store_daily_counts(session: DbSession, counts: dict[date, list[DailyCount]])
 
 # ---------------------------------------------------------------- log import
 
-# Storage keys hold slashes; the log parser takes the key as one path segment, so quote them.
-_KEY_IN_URI = re.compile(
-    r"(?<= /media/)([0-9a-f]{2})/([0-9a-f]{2})/(?=[0-9a-f]{64}\.[a-z0-9]{1,8}/)"
-)
-
-
 def read_media_log(lines: Iterable[str], reader: NginxLogReader) -> Iterator[MediaRequest]:
     """Yield the media requests of an access log written in ``NGINX_LOG_FORMAT``."""
-    return reader.read(_KEY_IN_URI.sub(r"\1%2F\2%2F", line, count=1) for line in lines)
+    return reader.read(lines)
 
 
 @dataclass(frozen=True, slots=True)

@@ -349,6 +349,48 @@ def podcast_guid_for(feed_url: str) -> str:
 
 def render_item(item: FeedItem) -> bytes:
     """Render one episode's ``<item>`` so it can be cached and reassembled later."""
+    return render_items([item])[0]
+
+
+def render_items(items: Iterable[FeedItem]) -> list[bytes]:
+    """Render episodes' ``<item>`` fragments in one lxml pass, in order.
+
+    Each fragment is exactly what rendering its item alone would give; one
+    document and one serialization for all of them is what makes a
+    10,000-episode build about as fast as feedgen building the feed itself.
+    """
+    # The holder declares our prefixes, so lxml reuses them in every item
+    # instead of inventing ns0:, ns1:, and the items themselves declare none.
+    holder = etree.Element("channel", nsmap=_NAMESPACES)
+    for item in items:
+        holder.append(_entry(item).rss_entry())
+    if len(holder) == 0:
+        return []
+    # Serialize once and cut after each item at a marker written as its tail.
+    marker = uuid.uuid4().hex
+    for element in holder:
+        element.tail = marker
+    serialized = etree.tostring(holder, encoding="UTF-8", xml_declaration=False)
+    parts = serialized.split(marker.encode())
+    if len(parts) != len(holder) + 1:  # the marker occurs in the content: cut item by item
+        for element in holder:
+            element.tail = None
+        return [_serialize_alone(element) for element in holder]
+    parts[0] = parts[0][parts[0].index(b">") + 1 :]  # the holder's start tag
+    del parts[-1]  # the holder's end tag
+    return parts
+
+
+def _serialize_alone(element: Any) -> bytes:
+    """Serialize one adopted item without the namespace declarations <rss> makes."""
+    serialized: bytes = etree.tostring(element, encoding="UTF-8", xml_declaration=False)
+    if serialized.startswith(_ITEM_OPEN_TAG_WITH_NAMESPACES):
+        return b"<item>" + serialized[len(_ITEM_OPEN_TAG_WITH_NAMESPACES) :]
+    return serialized
+
+
+def _entry(item: FeedItem) -> FeedEntry:
+    """Describe one episode to feedgen, refusing what no app could read."""
     entry = FeedEntry()
     entry.register_extension("itunes", ItunesEntryExtension)
     entry.register_extension("podcast", PodcastEntryExtension)
@@ -401,15 +443,7 @@ def render_item(item: FeedItem) -> bytes:
     if item.chapters_url:
         podcast.chapters(_line(item.chapters_url))
 
-    element = entry.rss_entry()
-    # Adopting the item into a parent that declares our prefixes makes lxml
-    # reuse them instead of inventing ns0:, ns1: on every element.
-    etree.Element("channel", nsmap=_NAMESPACES).append(element)
-    serialized: bytes = etree.tostring(element, encoding="UTF-8", xml_declaration=False)
-    if serialized.startswith(_ITEM_OPEN_TAG_WITH_NAMESPACES):
-        # <rss> declares these once; repeating them per item would only add bytes.
-        return b"<item>" + serialized[len(_ITEM_OPEN_TAG_WITH_NAMESPACES) :]
-    return serialized
+    return entry
 
 
 def assemble_feed(channel: FeedChannel, item_fragments: Iterable[bytes]) -> bytes:
@@ -429,7 +463,7 @@ def assemble_feed(channel: FeedChannel, item_fragments: Iterable[bytes]) -> byte
 
 def build_feed(channel: FeedChannel, items: Iterable[FeedItem]) -> bytes:
     """Build the whole feed when no fragments are cached."""
-    return assemble_feed(channel, map(render_item, items))
+    return assemble_feed(channel, render_items(items))
 
 
 def check_feed(channel: FeedChannel, items: Iterable[FeedItem]) -> list[FeedProblem]:

@@ -1,7 +1,8 @@
 """Keep each show's built feed in the database and know when it must be rebuilt.
 
-Why it works with many processes: the built feed (``FeedCache``) and each
-episode's ``<item>`` (``FeedItemCache``) live in the database, and every change
+Why it works with many processes: the built feed (its state in ``FeedCache``,
+its bytes in ``FeedDocument``) and each episode's ``<item>`` (``FeedItemCache``)
+live in the database, and every change
 to a show, an episode, its credits, people, chapters, transcripts or media
 marks the cache stale *in the same transaction* (SQLAlchemy flush events, so no
 caller has to remember). Once the change commits, every process sees the stale
@@ -30,14 +31,14 @@ from datetime import datetime
 from threading import Lock
 from typing import Any, Final
 
-from sqlalchemy import LargeBinary, delete, event, func, inspect, literal, select
+from sqlalchemy import bindparam, delete, event, func, insert, inspect, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, UOWTransaction
 
 from catalog.database import UTCDateTime, utcnow
 from catalog.errors import NotFound
-from catalog.feed import assemble_feed, render_item
+from catalog.feed import assemble_feed, render_items
 from catalog.feed_source import (
     VISIBLE_STATUSES,
     feed_channel,
@@ -56,16 +57,17 @@ from catalog.models import (
     Show,
     Transcript,
 )
+from catalog.models.feed import FeedDocument
 
 # Podcast apps poll every few minutes to hours; CDNs may serve a slightly old
 # copy while they revalidate, and keep serving it if we are down.
 MAX_AGE_SECONDS: Final = 300
 CACHE_CONTROL: Final = "public, max-age={max_age}, stale-while-revalidate=600, stale-if-error=86400"
-_MEMO_SIZE: Final = 16
+# Each process keeps the feeds it serves, up to this many bytes (the newest always).
+_MEMO_BYTES: Final = 256 * 1024 * 1024
+# Compressed once per process and ETag, so the best ratio is affordable.
+_GZIP_LEVEL: Final = 6
 _PENDING: Final = "catalog_feed_invalidation"
-# A covering index on (show_id, etag, built_at, valid_until, is_stale); see _has_state_index.
-STATE_INDEX: Final = "ix_feed_cache_state"
-_state_index_by_database: dict[str, bool] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +82,24 @@ class FeedState:
     is_fresh: bool
 
 
-@dataclass(frozen=True, slots=True)
 class FeedBody:
-    """The feed document, plain and gzipped."""
+    """The feed document; its gzipped copy is made on first demand, once per process."""
 
-    body: bytes
-    body_gzip: bytes
+    __slots__ = ("_gzip", "_lock", "body")
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self._gzip: bytes | None = None
+        self._lock = Lock()
+
+    @property
+    def body_gzip(self) -> bytes:
+        """Return the document gzipped, compressing it the first time only."""
+        if self._gzip is None:
+            with self._lock:
+                if self._gzip is None:
+                    self._gzip = gzip.compress(self.body, compresslevel=_GZIP_LEVEL, mtime=0)
+        return self._gzip
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,52 +111,37 @@ class RefreshResult:
     reused: int
 
 
-# Bodies this process has already read, by ETag (a content hash, so a hit is
+# Bodies this process has read or built, by ETag (a content hash, so a hit is
 # always the right bytes, whichever database or process built them).
 _memo: OrderedDict[str, FeedBody] = OrderedDict()
 _memo_lock = Lock()
 
 
-def feed_state(session: Session, show_slug: str, now: datetime) -> FeedState:
-    """Read the show's cache row, in one indexed query; raise NotFound for an unknown show."""
-    query = (
-        select(
-            Show.id,
-            Show.new_feed_url,
-            FeedCache.etag,
-            FeedCache.built_at,
-            FeedCache.valid_until,
-            FeedCache.is_stale,
-        )
-        .outerjoin(FeedCache, FeedCache.show_id == Show.id)
-        .where(Show.slug == show_slug)
+_STATE_QUERY: Final = (
+    select(
+        Show.id,
+        Show.new_feed_url,
+        FeedCache.etag,
+        FeedCache.built_at,
+        FeedCache.valid_until,
+        FeedCache.is_stale,
     )
-    if _has_state_index(session):
-        query = query.with_hint(FeedCache, f"INDEXED BY {STATE_INDEX}", "sqlite")
-    row = session.execute(query).one_or_none()
+    .outerjoin(FeedCache, FeedCache.show_id == Show.id)
+    .where(Show.slug == bindparam("show_slug"))
+)
+
+
+def feed_state(database: Session | Connection, show_slug: str, now: datetime) -> FeedState:
+    """Read the show's cache state, in one indexed query; raise NotFound for an unknown show.
+
+    Takes a plain connection too: serving a feed needs no ORM session at all.
+    """
+    row = database.execute(_STATE_QUERY, {"show_slug": show_slug}).one_or_none()
     if row is None:
         raise NotFound(f"There is no show at “{show_slug}”.")
     show_id, new_feed_url, etag, built_at, valid_until, is_stale = row
     is_fresh = bool(etag) and not is_stale and (valid_until is None or now < valid_until)
     return FeedState(show_id, new_feed_url, etag or "", built_at or now, valid_until, is_fresh)
-
-
-def _has_state_index(session: Session) -> bool:
-    """Tell whether SQLite can read a feed's state without walking its body's pages.
-
-    SQLite stores a row's columns in order, and ``body``/``body_gzip`` come
-    before ``etag``: reading the state of a 1 MB feed walks ~250 overflow pages
-    unless a covering index answers instead (and SQLite's planner prefers the
-    rowid, hence the hint). PostgreSQL keeps large values out of line anyway.
-    """
-    engine = session.get_bind()
-    if engine.dialect.name != "sqlite":
-        return False
-    key = str(engine.url)
-    if key not in _state_index_by_database:
-        indexes = inspect(engine).get_indexes(FeedCache.__tablename__)
-        _state_index_by_database[key] = any(index["name"] == STATE_INDEX for index in indexes)
-    return _state_index_by_database[key]
 
 
 def feed_body(session: Session, state: FeedState) -> FeedBody:
@@ -152,21 +151,28 @@ def feed_body(session: Session, state: FeedState) -> FeedBody:
         if cached is not None:
             _memo.move_to_end(state.etag)
             return cached
-    row = session.execute(
-        select(FeedCache.body, FeedCache.body_gzip).where(
-            FeedCache.show_id == state.show_id, FeedCache.etag == state.etag
+    body = session.scalar(
+        select(FeedDocument.body).where(
+            FeedDocument.show_id == state.show_id, FeedDocument.etag == state.etag
         )
-    ).one_or_none()
-    if row is None:  # rebuilt by another process since the state was read
-        row = session.execute(
-            select(FeedCache.body, FeedCache.body_gzip).where(FeedCache.show_id == state.show_id)
-        ).one()
-        return FeedBody(row.body, row.body_gzip)
-    body = FeedBody(row.body, row.body_gzip)
+    )
+    if body is None:  # rebuilt by another process since the state was read
+        return FeedBody(
+            session.execute(
+                select(FeedDocument.body).where(FeedDocument.show_id == state.show_id)
+            ).scalar_one()
+        )
+    return _remember(state.etag, FeedBody(body))
+
+
+def _remember(etag: str, body: FeedBody) -> FeedBody:
+    """Keep ``body`` in this process's memo, forgetting the least recently served beyond the cap."""
     with _memo_lock:
-        _memo[state.etag] = body
-        while len(_memo) > _MEMO_SIZE:
-            _memo.popitem(last=False)
+        _memo[etag] = body
+        _memo.move_to_end(etag)
+        size = sum(len(kept.body) for kept in _memo.values())
+        while size > _MEMO_BYTES and len(_memo) > 1:
+            size -= len(_memo.popitem(last=False)[1].body)
     return body
 
 
@@ -181,16 +187,29 @@ def refresh_feed(
     if show is None:
         raise NotFound(f"There is no show at “{show_slug}”.")
     _ensure_cache_row(session, show.id, now)
-    cache = session.scalar(
-        select(FeedCache)
+    cache = session.execute(
+        select(
+            FeedCache.etag,
+            FeedCache.built_at,
+            FeedCache.valid_until,
+            FeedCache.is_stale,
+            FeedCache.feed_url,
+        )
         .where(FeedCache.show_id == show.id)
         .with_for_update()
-        .execution_options(populate_existing=True)
+    ).one()
+    is_fresh = (
+        bool(cache.etag)
+        and not cache.is_stale
+        and (cache.valid_until is None or now < cache.valid_until)
     )
-    assert cache is not None
-    if not force and _is_fresh(cache, now):  # another request rebuilt it while we waited
-        return RefreshResult(_state_of(show, cache), 0, 0)
-    if force or (cache.body and links.feed(show.slug).encode() not in cache.body[:8192]):
+    if not force and is_fresh:  # another request rebuilt it while we waited
+        state = FeedState(
+            show.id, show.new_feed_url, cache.etag, cache.built_at, cache.valid_until, True
+        )
+        return RefreshResult(state, 0, 0)
+    feed_url = links.feed(show.slug)
+    if force or cache.feed_url != feed_url:
         # A forced rebuild, or the base URL or slug changed: every item's links changed.
         drop_show_fragments(session, [show.id])
 
@@ -201,13 +220,11 @@ def refresh_feed(
         .order_by(Episode.publish_at.desc(), Episode.id.desc())
     ).all()
     missing = [episode_id for episode_id, fragment in rows if fragment is None]
-    rendered = {
-        episode_id: render_item(item)
-        for episode_id, item in load_feed_items(session, show, missing, links).items()
-    }
+    items = load_feed_items(session, show, missing, links)
+    rendered = dict(zip(items, render_items(items.values()), strict=True))
     if rendered:
         session.execute(
-            FeedItemCache.__table__.insert(),
+            insert(FeedItemCache),
             [
                 {"episode_id": episode_id, "fragment": fragment, "rendered_at": now}
                 for episode_id, fragment in rendered.items()
@@ -215,21 +232,28 @@ def refresh_feed(
         )
     fragments = (fragment or rendered[episode_id] for episode_id, fragment in rows)
     body = assemble_feed(feed_channel(show, links, now), fragments)
-
-    cache.body = body
-    cache.body_gzip = gzip.compress(body, compresslevel=6, mtime=0)
-    cache.etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
-    cache.built_at = now
-    cache.valid_until = session.scalar(
+    etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+    valid_until = session.scalar(
         select(func.min(Episode.publish_at)).where(
             Episode.show_id == show.id,
             Episode.status.in_(VISIBLE_STATUSES),
             Episode.publish_at > now,
         )
     )
-    cache.is_stale = False
-    session.flush()
-    return RefreshResult(_state_of(show, cache), len(rendered), len(rows) - len(rendered))
+    dialect = _dialect(session)
+    session.execute(
+        dialect.insert(FeedDocument)
+        .values(show_id=show.id, etag=etag, body=body)
+        .on_conflict_do_update(index_elements=["show_id"], set_={"etag": etag, "body": body})
+    )
+    session.execute(
+        update(FeedCache)
+        .where(FeedCache.show_id == show.id)
+        .values(etag=etag, built_at=now, valid_until=valid_until, is_stale=False, feed_url=feed_url)
+    )
+    _remember(etag, FeedBody(body))
+    state = FeedState(show.id, show.new_feed_url, etag, now, valid_until, True)
+    return RefreshResult(state, len(rendered), len(rows) - len(rendered))
 
 
 def refresh_all(
@@ -259,17 +283,15 @@ def mark_shows_stale(connection: Connection, show_ids: Iterable[int]) -> None:
     if not ids:
         return
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    now = utcnow()
     statement = dialect.insert(FeedCache).from_select(
-        ["show_id", "body", "body_gzip", "etag", "built_at", "valid_until", "is_stale"],
+        ["show_id", "etag", "built_at", "valid_until", "is_stale", "feed_url"],
         select(
             Show.id,
-            literal(b"", LargeBinary),
-            literal(b"", LargeBinary),
             literal(""),
-            literal(now, UTCDateTime()),
+            literal(utcnow(), UTCDateTime()),
             literal(None, UTCDateTime()),
             literal(True),
+            literal(""),
         )
         .where(Show.id.in_(ids))
         .order_by(Show.id),
@@ -292,26 +314,17 @@ def drop_show_fragments(session: Session, show_ids: Iterable[int]) -> None:
 
 def _ensure_cache_row(session: Session, show_id: int, now: datetime) -> None:
     """Create a stale placeholder row for a show built for the first time, so it can be locked."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(
-        dialect.insert(FeedCache)
-        .values(show_id=show_id, body=b"", body_gzip=b"", etag="", built_at=now, is_stale=True)
+        _dialect(session)
+        .insert(FeedCache)
+        .values(show_id=show_id, etag="", built_at=now, is_stale=True, feed_url="")
         .on_conflict_do_nothing(index_elements=["show_id"])
     )
 
 
-def _is_fresh(cache: FeedCache, now: datetime) -> bool:
-    return (
-        bool(cache.etag)
-        and not cache.is_stale
-        and (cache.valid_until is None or now < cache.valid_until)
-    )
-
-
-def _state_of(show: Show, cache: FeedCache) -> FeedState:
-    return FeedState(
-        show.id, show.new_feed_url, cache.etag, cache.built_at, cache.valid_until, True
-    )
+def _dialect(session: Session) -> Any:
+    """Return the dialect module whose ``insert`` can upsert on this database."""
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
 
 
 # --- Invalidation: flush events mark what a change affects -------------------

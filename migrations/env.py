@@ -49,6 +49,13 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def search_include_name(name, type_, parent_names):
+    """Leave the hand-made search index (FTS5 / tsvector, revision 0003) out of autogenerate."""
+    from catalog.search import include_name
+
+    return include_name(name, type_, parent_names)
+
+
 def get_metadata():
     if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
@@ -96,6 +103,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", search_include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

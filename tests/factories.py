@@ -73,7 +73,7 @@ def make_episode(show: Show, **fields: Any) -> Episode:
         "guid": str(uuid.uuid4()),
         "title": f"Episode {number}",
         "status": "published",
-        "publish_at": datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=number),
+        "publish_at": datetime(2024, 1, 1, tzinfo=UTC) + timedelta(minutes=number),
     }
     values.update(fields)
     if "audio" not in values and "audio_id" not in values:

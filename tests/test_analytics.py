@@ -777,7 +777,6 @@ def test_parse_nginx_log_line_reads_fields(line: str, field: str, expected: obje
     [
         pytest.param("/shows/tech/feed.xml", id="feed"),
         pytest.param("/media/only-a-key", id="no-filename"),
-        pytest.param("/media/k/nested/a.mp3", id="nested-path"),
         pytest.param("-", id="garbage-request"),
     ],
 )
@@ -874,3 +873,14 @@ def test_nginx_log_lines_become_downloads() -> None:
         for request in NginxLogReader().read(lines)
     ]
     assert len(count_downloads(events, MEDIA)) == 1
+
+
+def test_parse_nginx_log_line_keeps_slashes_of_real_storage_keys():
+    key = "ab/cd/" + "ab" * 32 + ".mp3"
+    line = (
+        f'203.0.113.7 [2024-05-01T12:00:00+00:00] "GET /media/{key}/episode-1.mp3" '
+        '206 1048576 "bytes 0-1048575/58000000" "Overcast/3.0"'
+    )
+    request = parse_nginx_log_line(line)
+    assert request is not None
+    assert request.media_key == key

@@ -100,3 +100,23 @@ def test_run_refuses_a_database_without_schema(tmp_path):
     result = _catalog("run", env=env)
     assert result.returncode == 1
     assert "run `catalog init`" in result.stderr
+
+
+def test_trusted_proxy_supplies_the_client_address(tmp_path):
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
+            "SECRET_KEY": "x",
+            "CATALOG_TRUSTED_PROXIES": 1,
+        }
+    )
+
+    @app.get("/whoami")
+    def whoami() -> str:
+        from flask import request
+
+        return request.remote_addr or ""
+
+    client = app.test_client()
+    answer = client.get("/whoami", headers={"X-Forwarded-For": "198.51.100.9"})
+    assert answer.get_data(as_text=True) == "198.51.100.9"

@@ -13,6 +13,7 @@ from catalog.errors import NotFound
 from catalog.extensions import db
 from catalog.links import SiteLinks
 from catalog.models import Chapter, FeedCache, FeedItemCache, Show, Transcript
+from catalog.models.feed import FeedDocument
 from tests.factories import make_audio, make_credit, make_episode, make_person, make_show
 
 NOW = datetime(2100, 1, 1, 12, 0, tzinfo=UTC)  # after every factory publish time
@@ -238,7 +239,8 @@ def test_feed_cache_new_show_gets_a_stale_placeholder_row(app: Flask) -> None:
 
     assert cache is not None
     assert cache.is_stale
-    assert cache.body == b""
+    assert cache.etag == ""
+    assert db.session.get(FeedDocument, show.id) is None
 
 
 def test_feed_cache_gzip_body_is_the_same_document(app: Flask) -> None:

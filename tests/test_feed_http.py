@@ -68,6 +68,32 @@ def test_feed_http_serves_rss_with_cache_headers(client: FlaskClient, show: Show
     assert "Accept-Encoding" in response.headers["Vary"]
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        FEED.format(slug="orbit"),
+        "/shows/orbit/episodes/first/chapters.json",
+        "/shows/orbit/episodes/first/transcript.vtt",
+    ],
+)
+def test_feed_http_public_files_do_not_vary_by_cookie(
+    client: FlaskClient, show: Show, path: str
+) -> None:
+    client.set_cookie("session", "someone-elses")
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert "Cookie" not in response.headers.get("Vary", "")
+    assert "Set-Cookie" not in response.headers
+
+
+def test_feed_http_pages_still_vary_by_cookie(client: FlaskClient, show: Show) -> None:
+    response = client.get("/shows/orbit/")
+
+    assert "Cookie" in response.headers.get("Vary", "")
+
+
 def test_feed_http_serving_does_not_rebuild(client: FlaskClient, show: Show) -> None:
     first = client.get(FEED.format(slug="orbit"))
     time.sleep(1.1)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -27,16 +26,18 @@ from catalog import downloads
 from catalog.analytics import NginxLogReader
 from catalog.extensions import db
 from catalog.models import DownloadEvent
+from tests.system_packages import require_program
 from tests.test_media_http import BODY, SIZE, store_episode_audio
 
 REPO = Path(__file__).resolve().parent.parent
 NGINX_CONF = REPO / "deploy" / "nginx.conf"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+NGINX = "/usr/sbin/nginx"
 OVERCAST = "Overcast/3.0 (+http://overcast.fm/; iOS podcast app)"
 
-pytestmark = pytest.mark.skipif(
-    not Path(NGINX).exists(), reason="needs Debian's nginx package (.ci/run installs it)"
-)
+
+@pytest.fixture(scope="module", autouse=True)
+def nginx_installed() -> None:
+    require_program(NGINX, "nginx")
 
 
 def free_port() -> int:

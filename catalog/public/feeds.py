@@ -24,9 +24,10 @@ SIDE_FILE_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=600"
 @bp.get("/shows/<show_slug>/feed.xml")
 def show_feed(show_slug: str) -> Response:
     now = utcnow()
-    state = feed_cache.feed_state(db.session, show_slug, now)
+    # A connection, not the ORM session: this runs on every poll of every app.
+    with db.engine.connect() as connection:
+        state = feed_cache.feed_state(connection, show_slug, now)
     if not state.is_fresh:
-        db.session.rollback()  # end the read snapshot: the rebuild takes the write lock
         with write_intent():
             state = feed_cache.refresh_feed(db.session, show_slug, site_links(), now).state
             db.session.commit()
