@@ -377,6 +377,7 @@ def store_daily_counts(session: DbSession, counts: dict[date, list[DailyCount]])
 
 # ---------------------------------------------------------------- log import
 
+
 def read_media_log(lines: Iterable[str], reader: NginxLogReader) -> Iterator[MediaRequest]:
     """Yield the media requests of an access log written in ``NGINX_LOG_FORMAT``."""
     return reader.read(lines)

@@ -41,7 +41,9 @@ def add_image(
 
 def record_audio(session: Session, store: MediaStore, stored: StoredAudio) -> MediaFile:
     """Return the MediaFile row for stored audio, adding it (and its cover) once."""
-    existing = session.scalar(select(MediaFile).where(MediaFile.sha256 == stored.sha256))
+    existing: MediaFile | None = session.scalar(
+        select(MediaFile).where(MediaFile.sha256 == stored.sha256)
+    )
     if existing is not None:
         return existing
     info = stored.info
@@ -72,7 +74,9 @@ def record_audio(session: Session, store: MediaStore, stored: StoredAudio) -> Me
 
 def record_image(session: Session, stored: StoredImage) -> MediaFile:
     """Return the MediaFile row for a stored image, adding it once."""
-    existing = session.scalar(select(MediaFile).where(MediaFile.sha256 == stored.sha256))
+    existing: MediaFile | None = session.scalar(
+        select(MediaFile).where(MediaFile.sha256 == stored.sha256)
+    )
     if existing is not None:
         return existing
     media = MediaFile(
