@@ -7,7 +7,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 # Named constraints let Alembic alter and drop them on every database.
 NAMING_CONVENTION = {
@@ -23,7 +23,18 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class CatalogSQLAlchemy(SQLAlchemy):
+    """Flask-SQLAlchemy, with ``db.session`` typed as the Session it stands for.
+
+    ``db.session`` is a ``scoped_session`` that forwards every call to the
+    request's Session; domain functions take a plain ``Session`` so they can be
+    called from anywhere, and this lets the edges pass ``db.session`` to them.
+    """
+
+    session: Session  # type: ignore[assignment]
+
+
+db = CatalogSQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

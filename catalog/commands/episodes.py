@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO, cast
 
 import click
 from flask import current_app
@@ -62,9 +62,8 @@ def import_audio_command(show_slug: str, files: tuple[Path, ...]) -> None:
                     file=sys.stderr,
                 ) as bar,
             ):
-                stored = store.ingest_audio(
-                    _ProgressReader(raw, bar.update), original_filename=path.name, max_bytes=limit
-                )
+                reader = cast(IO[bytes], _ProgressReader(raw, bar.update))
+                stored = store.ingest_audio(reader, original_filename=path.name, max_bytes=limit)
             with write_intent():
                 episode = episodes.create_episode_from_stored_audio(db.session, store, show, stored)
                 db.session.commit()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,7 +41,7 @@ SHOW = {
     "link": "https://spacewatch.global/",
 }
 
-PEOPLE = {
+PEOPLE: dict[str, dict[str, str | None]] = {
     "takeshi-hakamada": {
         "name": "Takeshi Hakamada",
         "affiliation": "Founder and CEO, ispace",
@@ -78,7 +79,7 @@ We talk about:
 Links: [ispace](https://ispace-inc.com/) · [SpaceWatch.Global](https://spacewatch.global/)
 """
 
-EPISODES = [
+EPISODES: list[dict[str, Any]] = [
     {
         "slug": "welcome-to-space-cafe-radio",
         "title": "Welcome to Space Café Radio",
