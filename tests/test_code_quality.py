@@ -51,3 +51,8 @@ def test_ruff_finds_nothing(command):
 def test_domain_modules_pass_strict_mypy():
     result = _run("mypy", "--strict", *STRICT_MODULES)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_package_passes_mypy():
+    result = _run("mypy")
+    assert result.returncode == 0, result.stdout + result.stderr
