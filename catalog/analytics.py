@@ -177,6 +177,22 @@ def exclusion_reason(request: _AnsweredRequest) -> str | None:
 
     The reasons are short phrases meant to be shown (or counted) as they are.
     """
+    reason = answer_exclusion_reason(request)
+    if reason is not None:
+        return reason
+    app = recognize_app(request.user_agent)
+    if app.is_bot:
+        return "bot"
+    if app.is_duplicate:
+        return "duplicate agent (Apple Watch)"
+    return None
+
+
+def answer_exclusion_reason(request: _AnsweredRequest) -> str | None:
+    """Return why the answer itself rules a request out (method, status, probe), whoever asked.
+
+    Unlike bot lists, these rules never change, so delivery need not even record such requests.
+    """
     if request.method.upper() != "GET":
         return f"{request.method.upper()} request"
     if request.status == 304:
@@ -186,11 +202,6 @@ def exclusion_reason(request: _AnsweredRequest) -> str | None:
     asked = _answered_length(request)
     if request.bytes_sent <= PROBE_MAX_BYTES or (asked is not None and asked <= PROBE_MAX_BYTES):
         return "probe of 2 bytes or fewer"
-    app = recognize_app(request.user_agent)
-    if app.is_bot:
-        return "bot"
-    if app.is_duplicate:
-        return "duplicate agent (Apple Watch)"
     return None
 
 

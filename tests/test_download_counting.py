@@ -212,8 +212,25 @@ def test_recorder_writes_one_batch_every_n_requests(
     with worker.app_context():
         client = worker.test_client()
         for expected in (0, 0, 3, 3, 3, 6):
-            fetch(client, episode_url[1], "HEAD")
+            fetch(client, episode_url[1], "GET")
             assert count_events() == expected
+
+
+@pytest.mark.parametrize(
+    ("method", "headers"),
+    [("HEAD", {}), ("GET", {"Range": "bytes=0-1"}), ("GET", {"If-None-Match": "*"})],
+    ids=["head", "probe", "not-modified"],
+)
+def test_requests_that_can_never_count_are_not_recorded(
+    app: Flask, make_app: Any, episode_url: tuple[Episode, str], method: str, headers: dict
+) -> None:
+    worker = make_app(CATALOG_DOWNLOAD_FLUSH_EVENTS=1, CATALOG_DOWNLOAD_FLUSH_SECONDS=3600)
+    with worker.app_context():
+        client = worker.test_client()
+        fetch(client, episode_url[1], method, **headers)
+        assert count_events() == 0
+        fetch(client, episode_url[1], "GET")
+        assert count_events() == 1
 
 
 def test_recorder_writes_after_flush_seconds(

@@ -23,7 +23,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.http import http_date, parse_date, parse_etags, unquote_etag
 from werkzeug.wsgi import wrap_file
 
-from catalog.analytics import MediaRequest
+from catalog.analytics import MediaRequest, answer_exclusion_reason
 from catalog.database import utcnow
 from catalog.downloads import EventRecorder, MediaTarget, find_media_target
 from catalog.errors import NotFound
@@ -308,20 +308,21 @@ class MediaDelivery:
                 sent = (end or 0) - (start or 0) + 1
             else:
                 sent = answer.size if answer.status == 200 and method == "GET" else 0
-            self.recorder.record(
-                MediaRequest(
-                    at=at,
-                    ip=ip,
-                    user_agent=user_agent,
-                    method=method,
-                    status=answer.status,
-                    range_start=start,
-                    range_end=end,
-                    bytes_sent=0 if method == "HEAD" else sent,
-                    media_key=target.key,
-                    episode_id=target.episode_id,
-                )
+            media_request = MediaRequest(
+                at=at,
+                ip=ip,
+                user_agent=user_agent,
+                method=method,
+                status=answer.status,
+                range_start=start,
+                range_end=end,
+                bytes_sent=0 if method == "HEAD" else sent,
+                media_key=target.key,
+                episode_id=target.episode_id,
             )
+            # HEAD, 304 and 2-byte probes never count, so keeping them would only cost time.
+            if answer_exclusion_reason(media_request) is None:
+                self.recorder.record(media_request)
 
 
 def media_delivery(app: Flask) -> MediaDelivery:
