@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
@@ -309,16 +310,8 @@ class PodcastEntryExtension(BaseEntryExtension):  # type: ignore[misc, unused-ig
     def extend_rss(self, entry: Any) -> Any:
         """Append the podcast: item elements."""
         for person in self._people:
-            element = etree.SubElement(entry, _PODCAST + "person")
-            if person.role:
-                element.set("role", _line(person.role).lower())
-            if person.group:
-                element.set("group", _line(person.group).lower())
-            if person.image_url:
-                element.set("img", _line(person.image_url))
-            if person.href:
-                element.set("href", _line(person.href))
-            element.text = _line(person.name)
+            attributes, name = _person_element(person)
+            etree.SubElement(entry, _PODCAST + "person", attributes).text = name
         for transcript in self._transcripts:
             element = etree.SubElement(
                 entry,
@@ -339,6 +332,25 @@ class PodcastEntryExtension(BaseEntryExtension):  # type: ignore[misc, unused-ig
         if self._episode is not None:
             etree.SubElement(entry, _PODCAST + "episode").text = str(self._episode)
         return entry
+
+
+@lru_cache(maxsize=4096)
+def _person_element(person: FeedPerson) -> tuple[dict[str, str], str]:
+    """Return a podcast:person's cleaned attributes and name, once per person and role.
+
+    A host is credited on every episode of a show; cleaning their four strings
+    10,000 times would be most of what writing the podcast: namespace costs.
+    """
+    attributes = {}
+    if person.role:
+        attributes["role"] = _line(person.role).lower()
+    if person.group:
+        attributes["group"] = _line(person.group).lower()
+    if person.image_url:
+        attributes["img"] = _line(person.image_url)
+    if person.href:
+        attributes["href"] = _line(person.href)
+    return attributes, _line(person.name)
 
 
 def podcast_guid_for(feed_url: str) -> str:

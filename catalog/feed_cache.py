@@ -213,7 +213,8 @@ def refresh_feed(
         # A forced rebuild, or the base URL or slug changed: every item's links changed.
         drop_show_fragments(session, [show.id])
 
-    rows = session.execute(
+    connection = session.connection()
+    rows = connection.execute(
         select(Episode.id, FeedItemCache.fragment)
         .outerjoin(FeedItemCache, FeedItemCache.episode_id == Episode.id)
         .where(Episode.show_id == show.id, is_visible(now))
@@ -223,13 +224,7 @@ def refresh_feed(
     items = load_feed_items(session, show, missing, links)
     rendered = dict(zip(items, render_items(items.values()), strict=True))
     if rendered:
-        session.execute(
-            insert(FeedItemCache),
-            [
-                {"episode_id": episode_id, "fragment": fragment, "rendered_at": now}
-                for episode_id, fragment in rendered.items()
-            ],
-        )
+        _insert_fragments(connection, rendered, now)
     fragments = (fragment or rendered[episode_id] for episode_id, fragment in rows)
     body = assemble_feed(feed_channel(show, links, now), fragments)
     etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
@@ -240,13 +235,15 @@ def refresh_feed(
             Episode.publish_at > now,
         )
     )
-    dialect = _dialect(session)
-    session.execute(
-        dialect.insert(FeedDocument)
-        .values(show_id=show.id, etag=etag, body=body)
-        .on_conflict_do_update(index_elements=["show_id"], set_={"etag": etag, "body": body})
+    # The body is bound once: "excluded" names the row the insert proposed.
+    upsert = _dialect(session).insert(FeedDocument).values(show_id=show.id, etag=etag, body=body)
+    connection.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["show_id"],
+            set_={"etag": upsert.excluded.etag, "body": upsert.excluded.body},
+        )
     )
-    session.execute(
+    connection.execute(
         update(FeedCache)
         .where(FeedCache.show_id == show.id)
         .values(etag=etag, built_at=now, valid_until=valid_until, is_stale=False, feed_url=feed_url)
@@ -254,6 +251,29 @@ def refresh_feed(
     _remember(etag, FeedBody(body))
     state = FeedState(show.id, show.new_feed_url, etag, now, valid_until, True)
     return RefreshResult(state, len(rendered), len(rows) - len(rendered))
+
+
+def _insert_fragments(connection: Connection, fragments: dict[int, bytes], now: datetime) -> None:
+    """Insert rendered items in one executemany of plain tuples, bypassing per-row ORM work."""
+    table = FeedItemCache.__table__
+    dialect = connection.dialect
+    marker = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
+    if marker is None:  # a driver we have no plain spelling for: let SQLAlchemy bind
+        connection.execute(
+            insert(table),
+            [
+                {"episode_id": episode_id, "fragment": fragment, "rendered_at": now}
+                for episode_id, fragment in fragments.items()
+            ],
+        )
+        return
+    to_db = table.c.rendered_at.type.bind_processor(dialect)
+    rendered_at = to_db(now) if to_db is not None else now
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} (episode_id, fragment, rendered_at) "
+        f"VALUES ({marker}, {marker}, {marker})",
+        [(episode_id, fragment, rendered_at) for episode_id, fragment in fragments.items()],
+    )
 
 
 def refresh_all(

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Final, cast
+from urllib.parse import quote
 
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, aliased
@@ -167,6 +169,11 @@ def load_feed_items(
         .where(Episode.id.in_(scope))
     )
     items: dict[int, FeedItem] = {}
+    # URLs are built here exactly as ``SiteLinks`` builds them, from prefixes
+    # computed once per show: 10,000 items would otherwise quote the same show
+    # slug and base URL 30,000 times.
+    episode_prefix = links.episode(show.slug, "")[:-1]  # ".../episodes/"
+    media_prefix = links.base_url.rstrip("/") + "/media/"
     for row in rows:
         (episode_id, slug, guid, title, summary, notes_html, publish_at, season, number,
          episode_type, is_explicit, remote_url, remote_length, remote_type, remote_duration,
@@ -175,9 +182,10 @@ def load_feed_items(
         if episode_id not in wanted:
             continue
         assert publish_at is not None  # visible episodes always have a publish time
+        link = episode_prefix + quote(slug) + "/"
         if audio_key is not None:
-            enclosure_url = links.media(
-                _media(audio_kind, audio_key), f"{slug}.{audio_key.rsplit('.', 1)[-1]}"
+            enclosure_url = (
+                media_prefix + audio_key + "/" + quote(f"{slug}.{audio_key.rsplit('.', 1)[-1]}")
             )
             enclosure = (enclosure_url, audio_size, audio_type, audio_duration or 0.0)
         else:
@@ -187,10 +195,11 @@ def load_feed_items(
                 remote_type or "",
                 remote_duration or 0.0,
             )
+        found = transcripts.get(episode_id)
         items[episode_id] = FeedItem(
             guid=guid,
             title=title,
-            link=links.episode(show.slug, slug),
+            link=link,
             published_at=publish_at,
             summary=summary,
             notes_html=notes_html,
@@ -202,14 +211,23 @@ def load_feed_items(
             season=season,
             number=number,
             explicit=is_explicit,
-            image_url=(links.media(_media(artwork_kind, artwork_key)) if artwork_key else None),
+            image_url=(
+                media_prefix
+                + artwork_key
+                + "/"
+                + _media_name(artwork_kind, artwork_key.rsplit(".", 1)[-1])
+                if artwork_key
+                else None
+            ),
             people=people.get(episode_id, ()),
-            chapters_url=(links.chapters(show.slug, slug) if episode_id in with_chapters else None),
-            transcripts=tuple(
-                FeedTranscript(
-                    links.transcript(show.slug, slug, extension) + query, mime_type, language
+            chapters_url=(link + "chapters.json" if episode_id in with_chapters else None),
+            transcripts=(
+                tuple(
+                    FeedTranscript(link + f"transcript.{extension}" + query, mime_type, language)
+                    for extension, query, mime_type, language in found
                 )
-                for extension, query, mime_type, language in transcripts.get(episode_id, ())
+                if found
+                else ()
             ),
         )
     return items
@@ -274,6 +292,12 @@ def _transcripts_by_episode(
             (extension, query, TRANSCRIPT_TYPES[extension], language)
         )
     return found
+
+
+@lru_cache(maxsize=256)
+def _media_name(kind: str, extension: str) -> str:
+    """Return the quoted display name ``SiteLinks.media`` gives a file without a filename."""
+    return quote(f"{kind}.{extension}")
 
 
 def _media(kind: str, storage_key: str) -> MediaFile:
