@@ -17,7 +17,14 @@ _hasher = PasswordHasher()
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
 
-__all__ = ["USER_ROLES", "create_user", "hash_password", "verify_password"]
+__all__ = [
+    "USER_ROLES",
+    "create_user",
+    "hash_password",
+    "reset_password",
+    "set_enabled",
+    "verify_password",
+]
 
 
 def hash_password(password: str) -> str:
@@ -40,13 +47,39 @@ def create_user(session: Session, *, email: str, password: str, role: str = "pro
         raise InvalidInput(f"“{email}” is not an email address.", field="email")
     if role not in USER_ROLES:
         raise InvalidInput(f"Role must be one of {', '.join(USER_ROLES)}.", field="role")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.", field="password"
-        )
+    _check_password(password)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise InvalidInput(f"There is already an account for {email}.", field="email")
     user = User(email=email, password_hash=hash_password(password), role=role)
     session.add(user)
     session.flush()
     return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+        )
+
+
+def reset_password(session: Session, user: User, password: str) -> None:
+    """Give ``user`` a new password (argon2) and lift any login lock."""
+    _check_password(password)
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()
+
+
+def set_enabled(session: Session, user: User, enabled: bool, *, by: User) -> None:
+    """Enable or disable an account; a disabled one can neither log in nor use its tokens.
+
+    Its open sessions end with their next request (the session loader refuses
+    disabled accounts) and so do its API tokens. An admin cannot disable their
+    own account, so the studio never loses its last way in by a slip.
+    """
+    if not enabled and user.id == by.id:
+        raise InvalidInput("You cannot disable your own account.", field="enabled")
+    user.is_enabled = enabled
+    session.flush()

@@ -23,7 +23,14 @@ TOKEN_PREFIX = "cat_"
 SHOWN_PREFIX_LENGTH = 12
 MAX_NAME_LENGTH = 100
 
-__all__ = ["authenticate", "create_token", "hash_token", "revoke_token", "tokens_of"]
+__all__ = [
+    "authenticate",
+    "create_token",
+    "hash_token",
+    "revoke_token",
+    "token_of",
+    "tokens_of",
+]
 
 
 def hash_token(plaintext: str) -> str:
@@ -65,13 +72,19 @@ def authenticate(session: Session, plaintext: str, now: datetime) -> User | None
     return token.user
 
 
+def token_of(session: Session, token_id: int, *, owner: User | None = None) -> ApiToken:
+    """Return a token by id; another user's token is as absent as a missing one."""
+    token = session.get(ApiToken, token_id)
+    if token is None or (owner is not None and token.user_id != owner.id):
+        raise NotFound("There is no such API token.")
+    return token
+
+
 def revoke_token(
     session: Session, token_id: int, now: datetime, *, owner: User | None = None
 ) -> ApiToken:
     """Stop a token from working from the next request on; ``owner`` limits whose tokens."""
-    token = session.get(ApiToken, token_id)
-    if token is None or (owner is not None and token.user_id != owner.id):
-        raise NotFound("There is no such API token.")
+    token = token_of(session, token_id, owner=owner)
     if token.revoked_at is None:
         token.revoked_at = now
         session.flush()

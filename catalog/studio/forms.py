@@ -169,6 +169,30 @@ class UserForm(StudioForm):
     role = SelectField("Role", choices=options((role, role.title()) for role in USER_ROLES))
 
 
+class TokenForm(StudioForm):
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Name the token after what will use it."), Length(max=100)],
+    )
+
+
+class RevokeTokenForm(StudioForm):
+    confirm = BooleanField(
+        "Yes, revoke it: anything using this token stops working at once",
+        validators=[DataRequired("Tick the box to confirm.")],
+    )
+
+
+class EnableForm(StudioForm):
+    """Disable or enable an account: the wanted state and the CSRF token."""
+
+    enabled = HiddenField(validators=[DataRequired()])
+
+
+class PasswordResetForm(StudioForm):
+    password = PasswordField("New password", validators=[DataRequired(), Length(max=1000)])
+
+
 class AssignForm(StudioForm):
     shows = SelectMultipleField("Shows", coerce=int, choices=[])
 

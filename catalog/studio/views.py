@@ -6,7 +6,7 @@ so a producer asking for another show's anything gets 404.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 from xml.dom import minidom
@@ -37,9 +37,10 @@ from catalog import (
     people,
     permissions,
     shows,
+    tokens,
     transcripts,
 )
-from catalog.analytics import totals_by_app, totals_by_day
+from catalog.analytics import downloads_after_release, totals_by_app, totals_by_day
 from catalog.database import utcnow
 from catalog.errors import CatalogError, FileTooLarge, InvalidInput, NotFound
 from catalog.extensions import db
@@ -144,7 +145,12 @@ def users() -> Page:
     all_shows = db.session.scalars(select(Show).order_by(Show.title)).all()
     all_users = db.session.scalars(select(User).order_by(User.email)).all()
     return render_template(
-        "studio/users.html", form=form, users=all_users, shows=all_shows, assign=_assign_form()
+        "studio/users.html",
+        form=form,
+        users=all_users,
+        shows=all_shows,
+        assign=_assign_form(),
+        action=forms.ActionForm(),
     )
 
 
@@ -170,6 +176,101 @@ def user_shows(user_id: int) -> Page:
         db.session.commit()
         flash(f"Shows of {user.email} saved.")
     return redirect(url_for("studio.users"))
+
+
+def _account(user_id: int) -> User:
+    permissions.require_admin(_user())
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("There is no such account.")
+    return user
+
+
+@bp.post("/users/<int:user_id>/enabled")
+@login_required
+def user_enabled(user_id: int) -> Page:
+    """Disable or enable an account: its sessions and API tokens stop or start working."""
+    user = _account(user_id)
+    form = forms.EnableForm()
+    if form.validate_on_submit():
+        enabled = form.enabled.data == "1"
+        try:
+            accounts.set_enabled(db.session, user, enabled, by=_user())
+        except CatalogError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"{user.email} {'enabled' if enabled else 'disabled'}.")
+    else:
+        flash("The form expired or was sent from elsewhere; please try again.", "error")
+    return redirect(url_for("studio.users"))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@login_required
+def user_password(user_id: int) -> Page:
+    """Set a new password for an account (argon2), lifting any login lock."""
+    user = _account(user_id)
+    form = forms.PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(db.session, user, form.password.data)
+        except CatalogError as error:
+            db.session.rollback()
+            form.show_error(error, "password")
+        else:
+            db.session.commit()
+            flash(f"New password set for {user.email}; give it to them in a safe way.")
+            return redirect(url_for("studio.users"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("studio/user_password.html", account=user, form=form), status
+
+
+# ------------------------------------------------------------------ API tokens
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@login_required
+def api_tokens() -> Page:
+    """List the signed-in user's tokens; create one and show its plaintext this once."""
+    form = forms.TokenForm()
+    created = None
+    if form.validate_on_submit():
+        try:
+            token, plaintext = tokens.create_token(db.session, _user(), form.name.data)
+        except CatalogError as error:
+            db.session.rollback()
+            form.show_error(error, "name")
+        else:
+            db.session.commit()
+            created = (token, plaintext)
+            form = forms.TokenForm(formdata=None)
+    page = render_template(
+        "studio/tokens.html",
+        form=form,
+        created=created,
+        tokens=tokens.tokens_of(db.session, _user()),
+    )
+    status = 201 if created else (422 if form.errors else 200)
+    response = current_app.make_response((page, status))
+    # The plaintext is on this page only: no cache may keep a copy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
+@login_required
+def api_token_revoke(token_id: int) -> Page:
+    token = tokens.token_of(db.session, token_id, owner=_user())
+    form = forms.RevokeTokenForm()
+    if form.validate_on_submit():
+        tokens.revoke_token(db.session, token.id, utcnow(), owner=_user())
+        db.session.commit()
+        flash(f"Token “{token.name}” revoked; it no longer works.")
+        return redirect(url_for("studio.api_tokens"))
+    status = 422 if form.errors else 200
+    return render_template("studio/token_revoke.html", token=token, form=form), status
 
 
 # ------------------------------------------------------------------ shows
@@ -801,12 +902,14 @@ def episode_stats(show_slug: str, episode_slug: str) -> Page:
     now = utcnow()
     counts = downloads.daily_counts(db.session, episode_id=episode.id)
     by_day = totals_by_day(counts)
-    released = episode.publish_at if episode.is_published(now) else None
-    windows = {}
-    if released is not None:
-        for days in (7, 30):
-            last = released.date() + timedelta(days=days - 1)
-            windows[days] = sum(n for day, n in by_day.items() if released.date() <= day <= last)
+    released: dict[int, datetime] = {}
+    if episode.is_published(now) and episode.publish_at is not None:
+        released[episode.id] = episode.publish_at
+    windows = {
+        days: window
+        for days in (7, 30)
+        for window in downloads_after_release(counts, released, days=days, now=now).values()
+    }
     return render_template(
         "studio/stats.html",
         show=episode.show,

@@ -278,3 +278,38 @@ def test_stats_pages_draw_an_svg_chart(admin_studio, show):
         assert "<svg" in page
         assert "Overcast" in page
         assert "<strong>7</strong>" in page
+
+
+def test_episode_stats_count_the_first_7_and_30_days_from_release(admin_studio, show):
+    from catalog.models import DailyDownloads
+
+    now = utcnow()
+    episode = make_episode(show, publish_at=now - timedelta(days=10))
+    released = episode.publish_at.date()
+    for offset, count in ((-1, 100), (0, 3), (6, 4), (7, 5), (10, 6)):
+        db.session.add(
+            DailyDownloads(
+                day=released + timedelta(days=offset),
+                episode_id=episode.id,
+                app="Overcast",
+                downloads=count,
+            )
+        )
+    db.session.commit()
+    page = admin_studio.get(f"/studio/shows/{show.slug}/episodes/{episode.slug}/stats")
+    text = page.get_data(as_text=True)
+    assert "<strong>118</strong>" in text
+    window_7 = text.split("<dt>First 7 days</dt>")[1].split("</dd>")[0]
+    window_30 = text.split("<dt>First 30 days</dt>")[1].split("</dd>")[0]
+    assert "<dd>7" in window_7
+    assert "so far" not in window_7
+    assert "<dd>18 " in window_30
+    assert "so far" in window_30
+
+
+def test_stats_of_an_unreleased_episode_have_no_release_windows(admin_studio, show):
+    episode = make_episode(show, status="draft", publish_at=None)
+    db.session.commit()
+    page = admin_studio.get(f"/studio/shows/{show.slug}/episodes/{episode.slug}/stats")
+    assert page.status_code == 200
+    assert "First 7 days" not in page.get_data(as_text=True)
