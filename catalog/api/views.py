@@ -48,7 +48,7 @@ from catalog.errors import NotFound
 from catalog.extensions import db
 from catalog.links import site_links
 from catalog.models import Credit, Episode, Person
-from catalog.storage import MediaStore
+from catalog.storage import MediaStore, StoredAudio
 
 AUDIO_TYPES = ("audio/mpeg", "audio/mp4", "audio/x-m4a", "audio/aac", "audio/ogg", "audio/flac")
 AUDIO_BODY = {
@@ -173,14 +173,8 @@ def episode_create(fields: dict[str, Any], show_slug: str) -> Created:
 def episode_upload(query: dict[str, Any], show_slug: str) -> Created:
     """Create a draft episode from an audio file sent as the raw body; tags prefill it."""
     show = permissions.show_for_editor(db.session, show_slug, api_user())
-    episode = episodes.create_episode_from_audio(
-        db.session,
-        _store(),
-        show,
-        audio_body(),
-        filename=query["filename"],
-        max_bytes=max_upload_bytes(),
-    )
+    stored = _receive_audio(query["filename"])
+    episode = episodes.create_episode_from_stored_audio(db.session, _store(), show, stored)
     db.session.commit()
     return episode, 201, {"Location": _episode_location(episode)}
 
@@ -218,16 +212,21 @@ def episode_delete(show_slug: str, episode_slug: str) -> None:
 def episode_audio(query: dict[str, Any], show_slug: str, episode_slug: str) -> Any:
     """Replace the audio (raw body): a new file at a new URL, the same GUID."""
     episode = _episode(show_slug, episode_slug)
-    episodes.replace_audio(
-        db.session,
-        _store(),
-        episode,
-        audio_body(),
-        filename=query["filename"],
-        max_bytes=max_upload_bytes(),
-    )
+    stored = _receive_audio(query["filename"])
+    episodes.replace_audio_with_stored(db.session, _store(), episode, stored)
     db.session.commit()
     return episode
+
+
+def _receive_audio(filename: str) -> StoredAudio:
+    """Stream the raw body into the store with no transaction open.
+
+    The permission check began a write transaction (the write lock, on SQLite);
+    a long upload must not hold it, so it ends before the bytes arrive.
+    """
+    body = audio_body()
+    db.session.commit()
+    return _store().ingest_audio(body, original_filename=filename, max_bytes=max_upload_bytes())
 
 
 @bp.route("/shows/<show_slug>/episodes/<episode_slug>/status", methods=["PUT"])

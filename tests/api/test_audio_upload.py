@@ -128,3 +128,42 @@ def test_replacing_audio_keeps_the_guid(client: FlaskClient, auth: Headers, uplo
     assert replaced.status_code == 200, replaced.json
     assert replaced.json["guid"] == created.json["guid"]
     assert replaced.json["audio"]["url"] != created.json["audio"]["url"]
+
+
+class _WatchedBody(io.RawIOBase):
+    """A request body that notes whether a database transaction is open while it is read."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+        self.read_inside_transaction = False
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._data.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._data.tell()
+
+    def readinto(self, buffer: Any) -> int:
+        if db.session().in_transaction():
+            self.read_inside_transaction = True
+        return self._data.readinto(buffer)
+
+
+def test_upload_holds_no_transaction_while_the_body_arrives(
+    client: FlaskClient, auth: Headers, uploads: str
+) -> None:
+    data = (AUDIO / "cbr.mp3").read_bytes()
+    body = _WatchedBody(data)
+    response = client.post(
+        f"{uploads}?filename=cbr.mp3",
+        input_stream=body,
+        headers={**auth, "Content-Type": "audio/mpeg", "Content-Length": str(len(data))},
+    )
+    assert response.status_code == 201, response.get_json()
+    assert body.read_inside_transaction is False
