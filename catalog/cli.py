@@ -69,5 +69,9 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(analytics.analytics_group)
     app.cli.add_command(analytics.stats_command)
+    from catalog.commands import transfer
+
+    for command in transfer.commands:
+        app.cli.add_command(command)
     for command in app.cli.commands.values():
         _one_line_errors(command)

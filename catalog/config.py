@@ -42,6 +42,12 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         # How many reverse proxies (nginx, a CDN) stand in front: their X-Forwarded-For is trusted.
         "CATALOG_TRUSTED_PROXIES": int(env.get("CATALOG_TRUSTED_PROXIES", 0)),
         "CATALOG_MAX_UPLOAD_BYTES": int(env.get("CATALOG_MAX_UPLOAD_BYTES", GIB)),
+        # Importing feeds: private/loopback addresses are refused unless the operator allows them.
+        "CATALOG_IMPORT_ALLOW_PRIVATE": env.get("CATALOG_IMPORT_ALLOW_PRIVATE", "0")
+        in ("1", "on", "true"),
+        "CATALOG_IMPORT_MAX_FEED_BYTES": int(env.get("CATALOG_IMPORT_MAX_FEED_BYTES", 50 << 20)),
+        "CATALOG_IMPORT_MAX_MEDIA_BYTES": int(env.get("CATALOG_IMPORT_MAX_MEDIA_BYTES", 2 * GIB)),
+        "CATALOG_IMPORT_TIMEOUT_SECONDS": float(env.get("CATALOG_IMPORT_TIMEOUT_SECONDS", 3600)),
         "CATALOG_SQLITE_BUSY_TIMEOUT_MS": int(env.get("CATALOG_SQLITE_BUSY_TIMEOUT_MS", 30_000)),
         "SECRET_KEY": env.get("CATALOG_SECRET_KEY") or None,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from catalog.public import feeds, media, views  # noqa: E402,F401  (routes register on bp)
+from catalog.public import feeds, media, opml, views  # noqa: E402,F401  (routes register on bp)
