@@ -199,3 +199,8 @@ class AssignForm(StudioForm):
 
 class ActionForm(StudioForm):
     """A button that changes something: only the CSRF token."""
+
+
+class ImportFeedForm(StudioForm):
+    url = StringField("Feed URL", validators=[DataRequired(), Length(max=2000)])
+    download_media = BooleanField("Also copy the audio here (takes a while for long shows)")

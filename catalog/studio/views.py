@@ -34,6 +34,7 @@ from catalog import (
     episodes,
     feed,
     feed_source,
+    importer,
     people,
     permissions,
     shows,
@@ -228,6 +229,54 @@ def user_password(user_id: int) -> Page:
 
 
 # ------------------------------------------------------------------ API tokens
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def import_feed() -> Page:
+    """Bring a show from its old host by its feed URL; a rerun updates it."""
+    form = forms.ImportFeedForm()
+    report = None
+    if form.validate_on_submit():
+        try:
+            report = _import_from(form.url.data.strip(), download_media=form.download_media.data)
+        except CatalogError as error:
+            db.session.rollback()
+            form.show_error(error, "url")
+        else:
+            db.session.commit()
+    page = render_template("studio/import.html", form=form, report=report)
+    return page, (422 if form.errors or form.form_errors else 200)
+
+
+def _import_from(url: str, *, download_media: bool) -> importer.ImportReport:
+    """Import over http(s) only (never a server-side file) into a show the user may edit."""
+    if not url.lower().startswith(("http://", "https://")):
+        raise InvalidInput("Give the feed's http:// or https:// address.", field="url")
+    config = current_app.config
+    fetcher = importer.Fetcher(
+        allow_private=bool(config["CATALOG_IMPORT_ALLOW_PRIVATE"]),
+        timeout_seconds=float(config["CATALOG_IMPORT_TIMEOUT_SECONDS"]),
+    )
+    document = importer.read_feed(
+        url, fetcher, max_bytes=int(config["CATALOG_IMPORT_MAX_FEED_BYTES"])
+    )
+    existing = db.session.scalar(select(Show).where(Show.source_feed_url == document.source))
+    if existing is not None and not permissions.can_edit_show(_user(), existing):
+        raise NotFound("There is no show of yours imported from this feed.")
+    report = importer.import_feed(
+        db.session,
+        _store(),
+        document,
+        fetcher,
+        links=site_links(),
+        now=utcnow(),
+        download_media=download_media,
+        max_bytes=int(config["CATALOG_IMPORT_MAX_MEDIA_BYTES"]),
+    )
+    if report.is_new_show and not permissions.can_edit_show(_user(), report.show):
+        report.show.editors.append(_user())
+    return report
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
