@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask import Flask, Request, Response, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalog.config import SOURCE_ROOT, default_config, instance_secret_key, validate_config
@@ -26,6 +26,12 @@ class PublicFileSessionInterface(SecureCookieSessionInterface):
     Flask-Login reads the session after every request, which would add the
     header to every response and make shared caches keep one copy per visitor.
     """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """Skip building the signer when there is no cookie to verify, as for every podcast app."""
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if request.endpoint in SESSIONLESS_ENDPOINTS and not session.modified:
@@ -82,6 +88,10 @@ def _init_extensions(app: Flask) -> None:
     from catalog.database import set_write_intent, tune_sqlite
     from catalog.extensions import csrf, db, login_manager, migrate
 
+    # A server can drop pooled connections (restarts, idle timeouts); a SQLite file cannot,
+    # and a ping before every checkout would double the cost of the feed's one query.
+    is_server = not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", is_server)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(bundled_folder("migrations")), render_as_batch=True)
     login_manager.init_app(app)

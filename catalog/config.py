@@ -50,7 +50,7 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "CATALOG_IMPORT_TIMEOUT_SECONDS": float(env.get("CATALOG_IMPORT_TIMEOUT_SECONDS", 3600)),
         "CATALOG_SQLITE_BUSY_TIMEOUT_MS": int(env.get("CATALOG_SQLITE_BUSY_TIMEOUT_MS", 30_000)),
         "SECRET_KEY": env.get("CATALOG_SECRET_KEY") or None,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
     }

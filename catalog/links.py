@@ -7,12 +7,26 @@ against the app's URL map.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from urllib.parse import quote
+from typing import Final
+from urllib.parse import quote as _quote
 
 from flask import Flask, current_app
 
 from catalog.models import MediaFile
+
+# What ``urllib.parse.quote`` leaves as it is (its always-safe characters and "/").
+_UNCHANGED_BY_QUOTE: Final = re.compile(r"[A-Za-z0-9_.~/-]*")
+
+
+def quote(text: str) -> str:
+    """Percent-encode ``text`` for a URL path, like ``urllib.parse.quote``.
+
+    Slugs and storage keys never need encoding, and a feed of 10,000 episodes
+    builds 40,000 URLs: the check is several times cheaper than quoting.
+    """
+    return text if _UNCHANGED_BY_QUOTE.fullmatch(text) else _quote(text)
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from catalog import feed_cache
 from catalog.errors import NotFound
 from catalog.extensions import db
 from catalog.links import SiteLinks
 from catalog.models import Chapter, FeedCache, FeedItemCache, Show, Transcript
-from catalog.models.feed import FeedDocument
+from catalog.models.feed import FeedFrame
 from tests.factories import make_audio, make_credit, make_episode, make_person, make_show
 
 NOW = datetime(2100, 1, 1, 12, 0, tzinfo=UTC)  # after every factory publish time
@@ -240,7 +240,7 @@ def test_feed_cache_new_show_gets_a_stale_placeholder_row(app: Flask) -> None:
     assert cache is not None
     assert cache.is_stale
     assert cache.etag == ""
-    assert db.session.get(FeedDocument, show.id) is None
+    assert db.session.get(FeedFrame, show.id) is None
 
 
 def test_feed_cache_gzip_body_is_the_same_document(app: Flask) -> None:
@@ -256,3 +256,100 @@ def test_feed_cache_gzip_body_is_the_same_document(app: Flask) -> None:
 
     assert gzip.decompress(body.body_gzip) == body.body
     assert fragment_count() == 1
+
+
+def test_feed_cache_a_process_without_a_copy_joins_the_feed_from_the_database(
+    app: Flask,
+) -> None:
+    show = feed_show()
+    for _ in range(3):
+        make_episode(show, audio=make_audio())
+    db.session.commit()
+    built = refresh(show)
+    feed_cache.forget_copies()
+
+    state = feed_cache.feed_state(db.session, show.slug, NOW)
+    joined = feed_cache.feed_body(db.session, state)
+
+    assert joined is not None
+    assert joined.body == built.body.body
+    assert joined is not built.body  # read and checked, not this process's copy
+    assert db.session.scalar(select(func.length(FeedFrame.head))) < 4000  # no second copy
+
+
+def test_feed_cache_an_edit_after_the_state_was_read_is_never_served_under_its_etag(
+    app: Flask,
+) -> None:
+    show = feed_show()
+    episodes = [make_episode(show) for _ in range(3)]
+    db.session.commit()
+    refresh(show)
+    feed_cache.forget_copies()
+    state = feed_cache.feed_state(db.session, show.slug, NOW)
+
+    episodes[1].title = "Edited after the state was read"
+    db.session.commit()
+
+    assert feed_cache.feed_body(db.session, state) is None
+    assert b"Edited after the state was read" in refresh(show).body.body
+
+
+def test_feed_cache_a_rebuild_after_the_state_was_read_is_never_served_under_its_etag(
+    app: Flask,
+) -> None:
+    show = feed_show()
+    episode = make_episode(show)
+    db.session.commit()
+    refresh(show)
+    feed_cache.forget_copies()
+    state = feed_cache.feed_state(db.session, show.slug, NOW)
+
+    episode.title = "Rebuilt meanwhile"
+    db.session.commit()
+    refresh(show)  # another process rebuilds: the frame now carries a new ETag
+    feed_cache.forget_copies()
+
+    assert feed_cache.feed_body(db.session, state) is None
+
+
+def test_feed_cache_parts_that_do_not_make_the_etag_are_rebuilt(app: Flask) -> None:
+    show = feed_show()
+    episodes = [make_episode(show) for _ in range(3)]
+    db.session.commit()
+    built = refresh(show)
+    db.session.execute(
+        update(FeedItemCache)
+        .where(FeedItemCache.episode_id == episodes[0].id)
+        .values(fragment=b"<item><title>tampered</title></item>")
+    )
+    db.session.commit()
+    feed_cache.forget_copies()
+
+    state = feed_cache.feed_state(db.session, show.slug, NOW)
+    assert state.is_fresh
+    assert feed_cache.feed_body(db.session, state) is None
+    repaired = refresh(show)
+
+    assert (repaired.rendered, repaired.reused) == (3, 0)
+    assert repaired.body.body == built.body.body
+    assert b"tampered" not in repaired.body.body
+
+
+@pytest.mark.parametrize("has_copy", [True, False], ids=["from-this-process", "from-database"])
+def test_feed_cache_a_rebuild_after_an_edit_equals_a_full_build(app: Flask, has_copy: bool) -> None:
+    show = feed_show()
+    episodes = [make_episode(show, audio=make_audio()) for _ in range(6)]
+    db.session.commit()
+    refresh(show)
+    episodes[2].title = "Only this one changed"
+    db.session.commit()
+    if not has_copy:
+        feed_cache.forget_copies()
+
+    rebuilt = refresh(show)
+    full = feed_cache.refresh_feed(db.session, show.slug, LINKS, NOW, force=True)
+    db.session.commit()
+
+    assert (rebuilt.rendered, rebuilt.reused) == (1, 5)
+    assert rebuilt.body.body == full.body.body
+    assert rebuilt.state.etag == full.state.etag

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import subprocess
@@ -310,3 +311,32 @@ def test_feed_http_change_committed_by_another_process_is_served_at_once(
 
     assert response.status_code == 200
     assert b"<title>Edited elsewhere</title>" in response.data
+
+
+def test_feed_http_feed_built_by_another_process_is_served_without_rebuilding(
+    show: Show, worker: FlaskClient, app_config: dict[str, Any]
+) -> None:
+    script = textwrap.dedent(
+        f"""
+        import hashlib
+        from catalog import create_app, feed_cache
+        from catalog.database import utcnow, write_intent
+        from catalog.extensions import db
+        from catalog.links import site_links
+        app = create_app({app_config!r})
+        with app.app_context(), write_intent():
+            result = feed_cache.refresh_feed(db.session, "orbit", site_links(), utcnow())
+            db.session.commit()
+            print(result.state.etag, hashlib.sha256(result.body.body).hexdigest())
+        """
+    )
+    built = subprocess.run(
+        [sys.executable, "-c", script], check=True, timeout=60, capture_output=True, text=True
+    )
+    etag, digest = built.stdout.split()
+
+    response = worker.get(FEED.format(slug="orbit"))
+
+    assert response.status_code == 200
+    assert response.headers["ETag"] == etag  # joined from the stored parts, not rebuilt
+    assert hashlib.sha256(response.data).hexdigest() == digest

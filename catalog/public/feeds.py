@@ -24,14 +24,21 @@ SIDE_FILE_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=600"
 @bp.get("/shows/<show_slug>/feed.xml")
 def show_feed(show_slug: str) -> Response:
     now = utcnow()
-    # A connection, not the ORM session: this runs on every poll of every app.
-    with db.engine.connect() as connection:
-        state = feed_cache.feed_state(connection, show_slug, now)
-    if not state.is_fresh:
+    # The engine, not the ORM session: this runs on every poll of every app.
+    state = feed_cache.feed_state(db.engine, show_slug, now)
+    body = None
+    if state.is_fresh:
+        if not state.new_feed_url and _is_not_modified(state):
+            return Response(status=304, headers=_feed_headers(state, now))
+        body = feed_cache.feed_body(db.session, state)
+    if body is None:  # stale, or changed by another process since the state was read
         with write_intent():
-            state = feed_cache.refresh_feed(db.session, show_slug, site_links(), now).state
+            result = feed_cache.refresh_feed(db.session, show_slug, site_links(), now)
             db.session.commit()
-    return _feed_response(state, now)
+        state, body = result.state, result.body
+        if not state.new_feed_url and _is_not_modified(state):
+            return Response(status=304, headers=_feed_headers(state, now))
+    return _feed_response(state, body, now)
 
 
 @bp.get("/shows/<show_slug>/episodes/<episode_slug>/chapters.json")
@@ -57,18 +64,23 @@ def episode_transcript(show_slug: str, episode_slug: str, extension: str) -> Res
     return _side_file(response)
 
 
-def _feed_response(state: feed_cache.FeedState, now: datetime) -> Response:
-    """Answer with the cached bytes: 301 if moved, 304 when the app has them, gzip when asked."""
+def _feed_headers(state: feed_cache.FeedState, now: datetime) -> dict[str, str]:
+    """Return the validators and caching rules of the representation this request gets."""
     is_gzip = request.accept_encodings["gzip"] > 0
-    headers = {
+    return {
         "ETag": feed_cache.gzip_etag(state.etag) if is_gzip else state.etag,
         "Cache-Control": feed_cache.cache_control(state, now),
         "Vary": "Accept-Encoding",
         "Last-Modified": http_date(state.built_at),
     }
-    if not state.new_feed_url and _is_not_modified(state):
-        return Response(status=304, headers=headers)
-    body = feed_cache.feed_body(db.session, state)
+
+
+def _feed_response(
+    state: feed_cache.FeedState, body: feed_cache.FeedBody, now: datetime
+) -> Response:
+    """Answer with the cached bytes: 301 if the show moved, gzip when asked."""
+    headers = _feed_headers(state, now)
+    is_gzip = headers["ETag"] != state.etag
     response = Response(body.body_gzip if is_gzip else body.body, content_type=RSS_TYPE)
     response.headers.update(headers)
     if is_gzip:
