@@ -6,20 +6,18 @@ leaks onto a page, and loads what a page shows in a fixed number of queries.
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-import webvtt
 from sqlalchemy import Select, func, literal, select, tuple_
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from catalog.errors import NotFound
 from catalog.links import SiteLinks
 from catalog.models import Credit, Episode, Person, Show
+from catalog.transcripts import Cue, cues
 
 
 @dataclass(frozen=True)
@@ -161,49 +159,10 @@ def group_by_season(show: Show, episodes: list[Episode]) -> list[Season]:
 # Transcripts
 
 
-@dataclass(frozen=True)
-class Cue:
-    """One timed line of a transcript."""
-
-    start: float
-    end: float
-    text: str
-    speaker: str = ""
-
-
-def _seconds(timestamp: str) -> float:
-    parts = timestamp.replace(",", ".").split(":")
-    return sum(float(part) * 60**power for power, part in enumerate(reversed(parts)))
-
-
-def read_cues(body: str, transcript_format: str) -> list[Cue]:
-    """Return the cues of a stored WebVTT or SRT transcript ([] when it cannot be read)."""
-    try:
-        if transcript_format == "srt":
-            captions = webvtt.from_buffer(body.splitlines(keepends=True), format="srt")
-        else:
-            captions = webvtt.from_string(body)
-    except (webvtt.errors.MalformedFileError, webvtt.errors.MalformedCaptionError, ValueError):
-        return []
-    return [
-        Cue(
-            _seconds(caption.start),
-            _seconds(caption.end),
-            html.unescape(_TAG.sub("", caption.text)).strip(),
-            getattr(caption, "voice", None) or "",
-        )
-        for caption in captions.captions
-        if caption.text.strip()
-    ]
-
-
-_TAG = re.compile(r"<[^>]*>")
-
-
 def episode_cues(episode: Episode, language: str) -> list[Cue]:
     """Return the cues of the episode's transcript in ``language``, else of its first one."""
     transcripts = sorted(episode.transcripts, key=lambda item: item.language != language)
-    return read_cues(transcripts[0].body, transcripts[0].format) if transcripts else []
+    return cues(transcripts[0].body, transcripts[0].format) if transcripts else []
 
 
 # Subscribing and sharing

@@ -202,26 +202,24 @@ def _refuse_private(host: str, address_text: str) -> None:
         )
 
 
+def _public_only(host: str, sock: socket.socket) -> socket.socket:
+    """Refuse a new connection whose peer is not public: the address it reached, not the name."""
+    try:
+        _refuse_private(host, str(sock.getpeername()[0]))
+    except ImportRefused:
+        sock.close()
+        raise
+    return sock
+
+
 class _PublicHTTPConnection(urllib3.connection.HTTPConnection):
     def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        try:
-            _refuse_private(self.host, str(sock.getpeername()[0]))
-        except ImportRefused:
-            sock.close()
-            raise
-        return sock
+        return _public_only(self.host, super()._new_conn())
 
 
 class _PublicHTTPSConnection(urllib3.connection.HTTPSConnection):
     def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        try:
-            _refuse_private(self.host, str(sock.getpeername()[0]))
-        except ImportRefused:
-            sock.close()
-            raise
-        return sock
+        return _public_only(self.host, super()._new_conn())
 
 
 class _PublicHTTPPool(urllib3.connectionpool.HTTPConnectionPool):

@@ -3,7 +3,8 @@
 API: ``can_edit_show(user, show)``, ``editable_shows(session, user)``,
 ``show_for_editor(session, show_slug, user)``,
 ``episode_for_editor(session, show_slug, episode_slug, user)``,
-``person_for_editor(session, person_slug, user)``, ``require_admin(user)``.
+``person_for_editor(session, person_slug, user)``, ``require_admin(user)``,
+``part_of_episode(session, episode, model, part_id)``.
 
 A producer asking for another show's anything is told it does not exist
 (``NotFound``), so slugs of other producers' drafts cannot be probed.
@@ -11,11 +12,13 @@ A producer asking for another show's anything is told it does not exist
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.errors import Forbidden, NotFound
-from catalog.models import Credit, Episode, Person, Show, User
+from catalog.models import Credit, Episode, Person, Show, Transcript, User
 from catalog.models.show import show_editor
 
 
@@ -55,6 +58,20 @@ def episode_for_editor(session: Session, show_slug: str, episode_slug: str, user
     if episode is None:
         raise NotFound("There is no such episode in this show.")
     return episode
+
+
+Part = TypeVar("Part", Credit, Transcript)
+
+
+def part_of_episode(session: Session, episode: Episode, model: type[Part], part_id: int) -> Part:
+    """Return the credit or transcript ``part_id`` of ``episode``, or raise NotFound.
+
+    The episode was checked for the editor; an id from another episode is not found.
+    """
+    part = session.get(model, part_id)
+    if part is None or part.episode_id != episode.id:
+        raise NotFound(f"There is no such {model.__tablename__} on this episode.")
+    return part
 
 
 def require_admin(user: User) -> None:

@@ -41,8 +41,8 @@ from sqlalchemy import (
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.orm import Session, UOWTransaction, attributes, selectinload
 
-from catalog.browse import read_cues
 from catalog.models import Episode, Person, Show, Transcript
+from catalog.transcripts import cues
 
 SEARCH_TABLE = "search_index"
 MAX_QUERY_CHARS = 500
@@ -241,7 +241,7 @@ def _document(kind: str, item: Any, transcripts: Iterable[str] = ()) -> dict[str
 
 def transcript_text(body: str, format: str) -> str:
     """Return the spoken words of a stored transcript, without timings."""
-    return " ".join(cue.text for cue in read_cues(body, format))
+    return " ".join(cue.text for cue in cues(body, format))
 
 
 def write_documents(

@@ -7,13 +7,16 @@ API (the caller commits):
 - ``add_transcript(session, episode, *, body, format, language="en") -> Transcript``:
   replaces one in the same language and format
 - ``remove_transcript(session, transcript) -> None``
+- ``cues(body, format) -> list[Cue]``: the timed lines of stored text, for pages and search
 
 webvtt-py and srt live here and only here.
 """
 
 from __future__ import annotations
 
+import html
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 import srt
@@ -28,6 +31,7 @@ from catalog.text import decode_bytes
 MAX_TRANSCRIPT_BYTES = 5 * 1024 * 1024
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 _FORMATS = {".vtt": "vtt", ".srt": "srt", "text/vtt": "vtt", "application/x-subrip": "srt"}
+_TAG = re.compile(r"<[^>]*>")
 
 
 class InvalidTranscript(InvalidInput):
@@ -103,6 +107,46 @@ def remove_transcript(session: Session, transcript: Transcript) -> None:
     session.flush()
 
 
+@dataclass(frozen=True)
+class Cue:
+    """One timed line of a transcript."""
+
+    start: float
+    end: float
+    text: str
+    speaker: str = ""
+
+
+def cues(body: str, format: str) -> list[Cue]:
+    """Return the cues of a stored WebVTT or SRT transcript ([] when it cannot be read).
+
+    Lenient where ``validate_transcript`` is strict: a restored archive may hold
+    text that never passed the check, and a page must still render.
+    """
+    try:
+        if format == "srt":
+            captions = webvtt.from_buffer(body.splitlines(keepends=True), format="srt")
+        else:
+            captions = webvtt.from_string(body)
+    except (MalformedFileError, MalformedCaptionError, ValueError):
+        return []
+    return [
+        Cue(
+            _seconds(caption.start),
+            _seconds(caption.end),
+            html.unescape(_TAG.sub("", caption.text)).strip(),
+            getattr(caption, "voice", None) or "",
+        )
+        for caption in captions.captions
+        if caption.text.strip()
+    ]
+
+
+def _seconds(timestamp: str) -> float:
+    parts = timestamp.replace(",", ".").split(":")
+    return sum(float(part) * 60.0**power for power, part in enumerate(reversed(parts)))
+
+
 def _vtt_spans(text: str) -> list[tuple[timedelta, timedelta]]:
     try:
         captions = webvtt.from_string(text, strict=True)
@@ -113,8 +157,9 @@ def _vtt_spans(text: str) -> list[tuple[timedelta, timedelta]]:
             "this cue's timing is not “00:00:01.000 --> 00:00:04.000”.",
             line=_line_of_block(text, str(error)),
         ) from None
+    # start_in_seconds drops the milliseconds, which would refuse a half-second cue.
     return [
-        (timedelta(seconds=caption.start_in_seconds), timedelta(seconds=caption.end_in_seconds))
+        (timedelta(seconds=_seconds(caption.start)), timedelta(seconds=_seconds(caption.end)))
         for caption in captions.captions
     ]
 

@@ -7,7 +7,7 @@ stored and recorded the same way whoever sends it.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +23,20 @@ def add_audio(
     """Store an uploaded audio file and return its MediaFile (the existing one for known bytes)."""
     stored = store.ingest_audio(stream, original_filename=filename, max_bytes=max_bytes)
     return record_audio(session, store, stored)
+
+
+def receive_audio(
+    session: Session, store: MediaStore, stream: IO[bytes], *, filename: str, max_bytes: int
+) -> StoredAudio:
+    """Stream an upload's body into the store with no transaction open.
+
+    The caller's permission check began a transaction (the write lock, on SQLite);
+    a long upload must not hold it, so this commits before the bytes arrive (the one
+    exception to "the caller owns the transaction") and the caller records the file
+    in a new transaction.
+    """
+    session.commit()
+    return store.ingest_audio(stream, original_filename=filename, max_bytes=max_bytes)
 
 
 def add_image(
@@ -41,9 +55,7 @@ def add_image(
 
 def record_audio(session: Session, store: MediaStore, stored: StoredAudio) -> MediaFile:
     """Return the MediaFile row for stored audio, adding it (and its cover) once."""
-    existing: MediaFile | None = session.scalar(
-        select(MediaFile).where(MediaFile.sha256 == stored.sha256)
-    )
+    existing = _known(session, stored.sha256)
     if existing is not None:
         return existing
     info = stored.info
@@ -74,9 +86,7 @@ def record_audio(session: Session, store: MediaStore, stored: StoredAudio) -> Me
 
 def record_image(session: Session, stored: StoredImage) -> MediaFile:
     """Return the MediaFile row for a stored image, adding it once."""
-    existing: MediaFile | None = session.scalar(
-        select(MediaFile).where(MediaFile.sha256 == stored.sha256)
-    )
+    existing = _known(session, stored.sha256)
     if existing is not None:
         return existing
     media = MediaFile(
@@ -93,6 +103,12 @@ def record_image(session: Session, stored: StoredImage) -> MediaFile:
     session.add(media)
     session.flush()
     return media
+
+
+def _known(session: Session, sha256: str) -> MediaFile | None:
+    """Return the row already recorded for these bytes: identical uploads share one."""
+    existing: MediaFile | None = session.scalar(select(MediaFile).where(MediaFile.sha256 == sha256))
+    return existing
 
 
 def _record_cover(session: Session, store: MediaStore, key: str) -> MediaFile:

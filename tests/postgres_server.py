@@ -9,10 +9,11 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from tests.ports import free_port
 
 
 def find_bin_dir() -> Path:
@@ -31,12 +32,6 @@ def find_bin_dir() -> Path:
         "PostgreSQL server binaries not found: install them (apt-get install postgresql) "
         "or set CATALOG_PG_BIN"
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class PostgresServer:

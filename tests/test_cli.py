@@ -9,7 +9,7 @@ import time
 import urllib.error
 import urllib.request
 
-from tests.postgres_server import free_port
+from tests.ports import free_port
 
 
 def _catalog(*args: str, env: dict[str, str], **kwargs):

@@ -24,15 +24,13 @@ from catalog import feed_source, importer
 from catalog.database import utcnow
 from catalog.errors import InvalidFeed
 from catalog.extensions import db
-from catalog.links import SiteLinks
 from catalog.models import Chapter, Credit, Episode, MediaFile, Person, Show, Transcript
-from catalog.storage import MediaStore
+from tests.importing import LINKS, fetcher, run_import
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 AUDIO = Path(__file__).parent / "fixtures" / "audio"
 HOST_FEEDS = ["libsyn.xml", "anchor.xml", "buzzsprout.xml", "transistor.xml", "podlove.xml",
               "castopod.xml"]  # fmt: skip
-LINKS = SiteLinks("http://podcasts.example.org")
 VTT = (
     "WEBVTT\n\n00:00:00.000 --> 00:00:04.000\nHello and welcome.\n\n"
     "00:00:04.500 --> 00:00:08.000\nToday: compost.\n"
@@ -147,31 +145,6 @@ def artwork_bytes() -> bytes:
 def server() -> Iterator[FeedServer]:
     with FeedServer() as running:
         yield running
-
-
-def fetcher() -> importer.Fetcher:
-    return importer.Fetcher(allow_private=True, timeout_seconds=30, connect_timeout_seconds=5)
-
-
-def run_import(
-    app: Flask, source: str, *, download_media: bool = False, max_bytes: int = 10**8, **options: Any
-) -> importer.ImportReport:
-    """Import ``source`` the way the command does, and commit."""
-    client = fetcher()
-    document = importer.read_feed(source, client, max_bytes=10**7)
-    report = importer.import_feed(
-        db.session,
-        MediaStore(app.config["CATALOG_MEDIA_ROOT"]),
-        document,
-        client,
-        links=LINKS,
-        now=utcnow(),
-        download_media=download_media,
-        max_bytes=max_bytes,
-        **options,
-    )
-    db.session.commit()
-    return report
 
 
 def count(model: type[Any]) -> int:

@@ -12,33 +12,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from catalog import importer
-from catalog.database import utcnow
 from catalog.extensions import db
-from catalog.links import SiteLinks
 from catalog.models import Episode, Show
-from catalog.storage import MediaStore
+from tests.importing import run_import
 
 CAPTURED = Path(__file__).parent / "fixtures" / "feeds" / "captured"
 NAMES = sorted(path.name for path in CAPTURED.glob("*.xml"))
-LINKS = SiteLinks("http://podcasts.example.org")
-
-
-def run_import(app: Flask, source: str) -> importer.ImportReport:
-    client = importer.Fetcher(allow_private=True, timeout_seconds=30, connect_timeout_seconds=5)
-    document = importer.read_feed(source, client, max_bytes=10**7)
-    report = importer.import_feed(
-        db.session,
-        MediaStore(app.config["CATALOG_MEDIA_ROOT"]),
-        document,
-        client,
-        links=LINKS,
-        now=utcnow(),
-        download_media=False,
-        max_bytes=10**8,
-    )
-    db.session.commit()
-    return report
 
 
 def parsed(path: Path) -> dict[str, Any]:

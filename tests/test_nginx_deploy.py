@@ -26,6 +26,7 @@ from catalog import downloads
 from catalog.analytics import NginxLogReader
 from catalog.extensions import db
 from catalog.models import DownloadEvent
+from tests.ports import free_port
 from tests.system_packages import require_program
 from tests.test_media_http import BODY, SIZE, store_episode_audio
 
@@ -38,12 +39,6 @@ OVERCAST = "Overcast/3.0 (+http://overcast.fm/; iOS podcast app)"
 @pytest.fixture(scope="module", autouse=True)
 def nginx_installed() -> None:
     require_program(NGINX, "nginx")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 20) -> None:

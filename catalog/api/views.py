@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app, render_template, request, url_for
 from sqlalchemy import select
 
-from catalog import analytics, chapters, downloads, episodes, people, permissions, shows
+from catalog import analytics, chapters, downloads, episodes, people, permissions, shows, uploads
 from catalog import transcripts as transcript_rules
 from catalog.api import bp
 from catalog.api.auth import api_user, authenticate_request
@@ -219,14 +219,10 @@ def episode_audio(query: dict[str, Any], show_slug: str, episode_slug: str) -> A
 
 
 def _receive_audio(filename: str) -> StoredAudio:
-    """Stream the raw body into the store with no transaction open.
-
-    The permission check began a write transaction (the write lock, on SQLite);
-    a long upload must not hold it, so it ends before the bytes arrive.
-    """
-    body = audio_body()
-    db.session.commit()
-    return _store().ingest_audio(body, original_filename=filename, max_bytes=max_upload_bytes())
+    """Stream the raw body into the store; a refusal raises and becomes a problem answer."""
+    return uploads.receive_audio(
+        db.session, _store(), audio_body(), filename=filename, max_bytes=max_upload_bytes()
+    )
 
 
 @bp.route("/shows/<show_slug>/episodes/<episode_slug>/status", methods=["PUT"])
@@ -303,9 +299,7 @@ def credit_create(fields: dict[str, Any], show_slug: str, episode_slug: str) -> 
 def credit_delete(show_slug: str, episode_slug: str, credit_id: int) -> None:
     """Remove a credit; the person stays."""
     episode = _episode(show_slug, episode_slug)
-    credit = db.session.get(Credit, credit_id)
-    if credit is None or credit.episode_id != episode.id:
-        raise NotFound("There is no such credit on this episode.")
+    credit = permissions.part_of_episode(db.session, episode, Credit, credit_id)
     people.remove_credit(db.session, credit)
     db.session.commit()
 

@@ -6,6 +6,7 @@ so a producer asking for another show's anything gets 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
@@ -24,6 +25,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -40,6 +42,7 @@ from catalog import (
     shows,
     tokens,
     transcripts,
+    uploads,
 )
 from catalog.analytics import downloads_after_release, totals_by_app, totals_by_day
 from catalog.database import utcnow
@@ -47,6 +50,7 @@ from catalog.errors import CatalogError, FileTooLarge, InvalidInput, NotFound
 from catalog.extensions import db
 from catalog.links import site_links
 from catalog.models import Credit, Episode, Person, Show, Transcript, User
+from catalog.permissions import Part
 from catalog.show_notes import render_notes
 from catalog.storage import MediaStore
 from catalog.studio import bp, charts, forms
@@ -82,6 +86,16 @@ def _episode_url(episode: Episode, anchor: str | None = None) -> str:
         episode_slug=episode.slug,
         _anchor=anchor,
     )
+
+
+def _remove_part(
+    episode: Episode, part: Part, remove: Callable[[Session, Part], None], *, anchor: str
+) -> Page:
+    """Take a credit or transcript off the episode if the form's token checks out."""
+    if forms.ActionForm().validate_on_submit():
+        remove(db.session, part)
+        db.session.commit()
+    return redirect(_episode_url(episode, anchor))
 
 
 # ------------------------------------------------------------------ accounts
@@ -166,10 +180,7 @@ def _assign_form() -> forms.AssignForm:
 @bp.post("/users/<int:user_id>/shows")
 @login_required
 def user_shows(user_id: int) -> Page:
-    permissions.require_admin(_user())
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("There is no such account.")
+    user = _account(user_id)
     form = _assign_form()
     if form.validate_on_submit():
         chosen = set(form.shows.data or [])
@@ -514,13 +525,10 @@ def _receive_audio() -> Any:
         return _json_error("Send the audio file itself with an audio/* Content-Type.", 415)
     if (request.content_length or 0) > _max_bytes():
         return _json_error(str(_too_large()), 413)
-    # The permission check opened a transaction (a write lock on SQLite); a long upload
-    # must not hold it, so end it before the bytes arrive and begin anew afterwards.
-    db.session.commit()
     filename = unquote(request.headers.get("X-File-Name", "")) or "upload"
     try:
-        return _store().ingest_audio(
-            request.stream, original_filename=filename, max_bytes=_max_bytes()
+        return uploads.receive_audio(
+            db.session, _store(), request.stream, filename=filename, max_bytes=_max_bytes()
         )
     except CatalogError as error:
         return _json_error(str(error), error.status_code, error.field or "audio")
@@ -652,7 +660,7 @@ def episode_status(show_slug: str, episode_slug: str) -> Page:
                 now=utcnow(),
                 at=at,
                 links=site_links(),
-                max_bytes=int(current_app.config["CATALOG_MAX_UPLOAD_BYTES"]),
+                max_bytes=_max_bytes(),
             )
             db.session.flush()
         except CatalogError as error:
@@ -746,13 +754,8 @@ def _chosen_person(form: forms.CreditForm) -> Person:
 @login_required
 def credit_remove(show_slug: str, episode_slug: str, credit_id: int) -> Page:
     episode = _episode(show_slug, episode_slug)
-    credit = db.session.get(Credit, credit_id)
-    if credit is None or credit.episode_id != episode.id:
-        raise NotFound("There is no such credit on this episode.")
-    if forms.ActionForm().validate_on_submit():
-        people.remove_credit(db.session, credit)
-        db.session.commit()
-    return redirect(_episode_url(episode, "guests"))
+    credit = permissions.part_of_episode(db.session, episode, Credit, credit_id)
+    return _remove_part(episode, credit, people.remove_credit, anchor="guests")
 
 
 @bp.get("/people/search")
@@ -905,13 +908,8 @@ def transcript_add(show_slug: str, episode_slug: str) -> Page:
 @login_required
 def transcript_remove(show_slug: str, episode_slug: str, transcript_id: int) -> Page:
     episode = _episode(show_slug, episode_slug)
-    transcript = db.session.get(Transcript, transcript_id)
-    if transcript is None or transcript.episode_id != episode.id:
-        raise NotFound("There is no such transcript on this episode.")
-    if forms.ActionForm().validate_on_submit():
-        transcripts.remove_transcript(db.session, transcript)
-        db.session.commit()
-    return redirect(_episode_url(episode, "transcripts"))
+    transcript = permissions.part_of_episode(db.session, episode, Transcript, transcript_id)
+    return _remove_part(episode, transcript, transcripts.remove_transcript, anchor="transcripts")
 
 
 # ------------------------------------------------------------------ notes preview, statistics

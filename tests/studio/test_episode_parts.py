@@ -226,3 +226,20 @@ def test_scheduled_episode_is_hidden_until_due(admin_studio, episode):
     episode.status, episode.publish_at = "scheduled", utcnow() + timedelta(hours=1)
     db.session.commit()
     assert admin_studio.get("/shows/space-cafe-radio/episodes/ispace/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("cue", "status"),
+    [("00:01.000 --> 00:01.500", 302), ("00:01.500 --> 00:01.200", 422)],
+    ids=["half-second-cue", "ends-half-a-second-early"],
+)
+def test_transcript_cue_times_count_milliseconds(admin_studio, episode, cue, status):
+    body = f"WEBVTT\n\n00:00.000 --> 00:01.000\nhi\n\n{cue}\nyo\n".encode()
+    response = admin_studio.post(
+        f"{URL}/transcripts",
+        {"transcript": (io.BytesIO(body), "t.vtt"), "language": "en"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == status
+    db.session.expire_all()
+    assert len(episode.transcripts) == (1 if status == 302 else 0)
