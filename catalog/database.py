@@ -81,6 +81,22 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        """Read SQLite's ISO 8601 text with ``fromisoformat``, several times faster than its regex.
+
+        A 10,000-episode feed reads 10,000 publish times.
+        """
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        fallback = super().result_processor(dialect, coltype)
+
+        def process(value: Any) -> datetime | None:
+            if isinstance(value, str):
+                return self.process_result_value(datetime.fromisoformat(value), dialect)
+            return fallback(value) if fallback is not None else value
+
+        return process
+
 
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime: the one clock of the catalog."""
