@@ -85,6 +85,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from catalog import models  # noqa: F401  (register the tables)
+    from catalog.accounts import user_for_session
     from catalog.database import set_write_intent, tune_sqlite
     from catalog.extensions import csrf, db, login_manager, migrate
 
@@ -101,9 +102,8 @@ def _init_extensions(app: Flask) -> None:
             tune_sqlite(db.engine, app.config["CATALOG_SQLITE_BUSY_TIMEOUT_MS"])
 
     @login_manager.user_loader
-    def _load_user(user_id: str) -> models.User | None:
-        user = db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_enabled else None
+    def _load_user(session_id: str) -> models.User | None:
+        return user_for_session(db.session, session_id)
 
     @app.before_request
     def _mark_writes() -> None:

@@ -64,12 +64,28 @@ def _check_password(password: str) -> None:
 
 
 def reset_password(session: Session, user: User, password: str) -> None:
-    """Give ``user`` a new password (argon2) and lift any login lock."""
+    """Give ``user`` a new password (argon2), lift any login lock and end their sessions.
+
+    Whoever knew the old password may still hold a logged-in browser; the new
+    session version makes every session opened before refuse its next request.
+    """
     _check_password(password)
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
+    user.session_version += 1
     session.flush()
+
+
+def user_for_session(session: Session, session_id: str) -> User | None:
+    """Return the enabled account a login session names, if the session is still current."""
+    user_id, _, version = session_id.partition(".")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.is_enabled or user.session_version != int(version):
+        return None
+    return user
 
 
 def set_enabled(session: Session, user: User, enabled: bool, *, by: User) -> None:

@@ -34,6 +34,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     # Login throttling lives in the database so every worker process sees it.
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Part of every login session's id: raising it ends the sessions opened before.
+    session_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = created_at_column()
 
     shows: Mapped[list[Show]] = relationship(secondary=show_editor, back_populates="editors")
@@ -48,6 +50,10 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     @property
     def is_active(self) -> bool:  # Flask-Login asks this
         return self.is_enabled
+
+    def get_id(self) -> str:
+        """Name the account in the session cookie, with the version its sessions must match."""
+        return f"{self.id}.{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

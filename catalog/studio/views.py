@@ -233,6 +233,8 @@ def user_password(user_id: int) -> Page:
             form.show_error(error, "password")
         else:
             db.session.commit()
+            if user.id == current_user.id:
+                login_user(user)  # their other sessions end; this one goes on
             flash(f"New password set for {user.email}; give it to them in a safe way.")
             return redirect(url_for("studio.users"))
     status = 422 if form.errors or form.form_errors else 200

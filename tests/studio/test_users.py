@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import Flask, g
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from catalog import tokens
-from catalog.accounts import verify_password
+from catalog.accounts import user_for_session, verify_password
 from catalog.database import utcnow
 from catalog.extensions import db
 from catalog.models import User
@@ -144,3 +145,47 @@ def test_unknown_account_is_404(admin_studio):
     assert admin_studio.post("/studio/users/9999/enabled", {"enabled": "0"}).status_code == 404
     assert admin_studio.get("/studio/users/9999/password").status_code == 404
     assert db.session.get(User, 9999) is None
+
+
+def test_a_new_password_ends_the_accounts_open_sessions(app, admin_studio):
+    producer = make_user("producer@example.org")
+    db.session.commit()
+    theirs = another_browser(app)
+    assert theirs.login(producer.email).status_code == 302
+    assert theirs.get("/studio/").status_code == 200
+
+    response = admin_studio.post(
+        f"/studio/users/{producer.id}/password", {"password": NEW_PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert theirs.get("/studio/").status_code == 302  # whoever knew the old password is out
+    assert theirs.login(producer.email, NEW_PASSWORD).status_code == 302
+    assert theirs.get("/studio/").status_code == 200
+
+
+def test_an_admin_who_sets_their_own_password_stays_in_and_their_other_sessions_end(
+    app, admin_studio, admin
+):
+    elsewhere = another_browser(app)
+    assert elsewhere.login(admin.email).status_code == 302
+    assert elsewhere.get("/studio/").status_code == 200
+
+    response = admin_studio.post(f"/studio/users/{admin.id}/password", {"password": NEW_PASSWORD})
+
+    assert response.status_code == 302
+    assert admin_studio.get("/studio/users").status_code == 200
+    assert elsewhere.get("/studio/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("session_id", "is_current"),
+    [("{id}.0", True), ("{id}.1", False), ("{id}", False), ("{id}.x", False), ("x.0", False)],
+)
+def test_a_session_names_the_account_and_its_version(app, session_id, is_current):
+    producer = make_user("producer@example.org")
+    db.session.commit()
+
+    found = user_for_session(db.session, session_id.format(id=producer.id))
+
+    assert (found is producer) is is_current
