@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import unquote
 from xml.dom import minidom
@@ -52,6 +53,7 @@ from catalog.links import site_links
 from catalog.models import Credit, Episode, Person, Show, Transcript, User
 from catalog.permissions import Part
 from catalog.show_notes import render_notes
+from catalog.shows import ArtworkChange
 from catalog.storage import MediaStore
 from catalog.studio import bp, charts, forms
 from catalog.studio.sign_in import LoginFailed, authenticate
@@ -414,27 +416,34 @@ def show_artwork(show_slug: str) -> Page:
     show = _show(show_slug)
     form = forms.ArtworkForm()
     if form.validate_on_submit():
-        upload = form.artwork.data
-        try:
-            change = shows.set_show_artwork(
-                db.session,
-                _store(),
-                show,
-                upload.stream,
-                filename=upload.filename or "",
-                max_bytes=_max_bytes(),
-                convert=form.convert.data,
-            )
-        except CatalogError as error:
-            db.session.rollback()
-            form.show_error(error, "artwork")
+        if not _save_artwork(form, partial(shows.set_show_artwork, db.session, _store(), show)):
             return _render_show(_show(show_slug), artwork_form=form)
-        db.session.commit()
-        for note in (*change.changes, *change.warnings):
-            flash(note)
         flash("Artwork saved.")
         return redirect(url_for("studio.show_edit", show_slug=show.slug, _anchor="artwork-section"))
     return _render_show(show, artwork_form=form)
+
+
+def _save_artwork(form: forms.ArtworkForm, attach: Callable[..., ArtworkChange]) -> bool:
+    """Store the form's image through ``attach`` and say what was converted; False on an error.
+
+    An error is put on the form and nothing is kept.
+    """
+    upload = form.artwork.data
+    try:
+        change = attach(
+            upload.stream,
+            filename=upload.filename or "",
+            max_bytes=_max_bytes(),
+            convert=form.convert.data,
+        )
+    except CatalogError as error:
+        db.session.rollback()
+        form.show_error(error, "artwork")
+        return False
+    db.session.commit()
+    for note in (*change.changes, *change.warnings):
+        flash(note)
+    return True
 
 
 @bp.post("/shows/<show_slug>/move")
@@ -685,22 +694,9 @@ def episode_artwork(show_slug: str, episode_slug: str) -> Page:
     episode = _episode(show_slug, episode_slug)
     form = forms.ArtworkForm()
     if form.validate_on_submit():
-        upload = form.artwork.data
-        try:
-            episodes.set_episode_artwork(
-                db.session,
-                _store(),
-                episode,
-                upload.stream,
-                filename=upload.filename or "",
-                max_bytes=_max_bytes(),
-                convert=form.convert.data,
-            )
-        except CatalogError as error:
-            db.session.rollback()
-            form.show_error(error, "artwork")
+        attach = partial(episodes.set_episode_artwork, db.session, _store(), episode)
+        if not _save_artwork(form, attach):
             return _render_episode(_episode(show_slug, episode_slug), artwork_form=form)
-        db.session.commit()
         flash("Episode artwork saved.")
         return redirect(_episode_url(episode, "artwork-section"))
     return _render_episode(episode, artwork_form=form)
