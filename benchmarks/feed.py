@@ -490,7 +490,7 @@ def main() -> None:
         print("    ratios to bare feedgen + podcast: (target <= 1.2)")
         print(f"      read + render:                 {read_render / baseline:6.3f}")
         print(f"      full build with the cache:     {full / baseline:6.3f}")
-        print("    catalog pauses the garbage collector while it reads and renders; with the")
+        print("    catalog pauses the garbage collector while it builds a feed; with the")
         print("    baseline's paused too:")
         print(f"      read + render:                 {read_render / paused:6.3f}")
         print(f"      full build with the cache:     {full / paused:6.3f}")

@@ -26,7 +26,7 @@ import gc
 import gzip
 import hashlib
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -65,7 +65,8 @@ from catalog.models import (
 # copy while they revalidate, and keep serving it if we are down.
 MAX_AGE_SECONDS: Final = 300
 CACHE_CONTROL: Final = "public, max-age={max_age}, stale-while-revalidate=600, stale-if-error=86400"
-# Each process keeps the feeds it serves, up to this many bytes (the newest always).
+# Each process keeps the newest copy of each feed it serves, up to this many
+# bytes in all (the most recently served always).
 _MEMO_BYTES: Final = 256 * 1024 * 1024
 # Compressed once per process and ETag, so the best ratio is affordable.
 _GZIP_LEVEL: Final = 6
@@ -141,8 +142,11 @@ class RefreshResult:
 
 
 # Bodies this process has read or built, by ETag (a content hash, so a hit is
-# always the right bytes, whichever database or process built them).
+# always the right bytes, whichever database or process built them), and the
+# ETag of each show's copy: a rebuild replaces its show's copy, since no request
+# asks for an older ETag's bytes (it gets the new feed or a 304 against the new ETag).
 _memo: OrderedDict[str, FeedBody] = OrderedDict()
+_memo_etag_by_show: dict[int, str] = {}
 _memo_lock = Lock()
 
 
@@ -207,7 +211,7 @@ def feed_body(database: Session | Connection, state: FeedState) -> FeedBody | No
     )
     if _etag_of(body.body) != state.etag:
         return None
-    return _remember(state.etag, body)
+    return _remember(state.show_id, state.etag, body)
 
 
 def _feed_listing(
@@ -242,6 +246,7 @@ def forget_copies() -> None:
     """Drop this process's copies of feed bodies; the next requests re-join and check them."""
     with _memo_lock:
         _memo.clear()
+        _memo_etag_by_show.clear()
 
 
 def _recall(etag: str) -> FeedBody | None:
@@ -253,9 +258,13 @@ def _recall(etag: str) -> FeedBody | None:
         return cached
 
 
-def _remember(etag: str, body: FeedBody) -> FeedBody:
-    """Keep ``body`` in this process's memo, forgetting the least recently served beyond the cap."""
+def _remember(show_id: int, etag: str, body: FeedBody) -> FeedBody:
+    """Keep ``body`` as the show's copy, forgetting the least recently served beyond the cap."""
     with _memo_lock:
+        replaced = _memo_etag_by_show.get(show_id)
+        if replaced is not None and replaced != etag:
+            _memo.pop(replaced, None)
+        _memo_etag_by_show[show_id] = etag
         _memo[etag] = body
         _memo.move_to_end(etag)
         size = sum(len(kept.body) for kept in _memo.values())
@@ -300,20 +309,37 @@ def refresh_feed(
         if body is not None:
             return RefreshResult(state, body, 0, 0)
         force = True  # fresh by its state, yet its parts do not make its ETag: start over
+    # The build makes about a million short-lived objects and no cycles; the
+    # collector stays off until it returns and its temporaries are gone.
+    with _collector_paused():
+        return _rebuild(session, show, cache.etag, cache.feed_url, links, now, force=force)
+
+
+def _rebuild(
+    session: Session,
+    show: Show,
+    previous_etag: str,
+    cached_feed_url: str | None,
+    links: SiteLinks,
+    now: datetime,
+    *,
+    force: bool,
+) -> RefreshResult:
+    """Render the show's missing items, join the feed and store its new state."""
     feed_url = links.feed(show.slug)
-    if force or cache.feed_url != feed_url:
+    if force or cached_feed_url != feed_url:
         # A forced rebuild, or the base URL or slug changed: every item's links changed.
         drop_show_fragments(session, [show.id])
 
     listing = _feed_listing(session, show.id, now)
     missing = [episode_id for episode_id, is_cached in listing if not is_cached]
-    with _collector_paused():
-        items = load_feed_items(session, show, missing, links)
-        rendered = dict(zip(items, render_items(items.values()), strict=True))
+    items = load_feed_items(session, show, missing, links)
+    rendered = dict(zip(items, render_items(items.values()), strict=True))
+    del items
     connection = session.connection()
     if rendered:
         _insert_fragments(connection, rendered, now)
-    kept = _kept_fragments(session, show.id, cache.etag, listing)
+    kept = _kept_fragments(session, show.id, previous_etag, listing)
     head, tail = render_frame(feed_channel(show, links, now))
     body = FeedBody.join(
         head,
@@ -350,7 +376,7 @@ def refresh_feed(
         .values(etag=etag, built_at=now, valid_until=valid_until, is_stale=False, feed_url=feed_url)
     )
     state = FeedState(show.id, show.new_feed_url, etag, now, valid_until, True)
-    _remember(etag, body)
+    _remember(show.id, etag, body)
     return RefreshResult(state, body, len(rendered), len(listing) - len(rendered))
 
 
@@ -372,11 +398,12 @@ def _kept_fragments(
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while items are read and rendered.
+    """Pause Python's cyclic garbage collector while a feed is built.
 
     A 10,000-episode build makes about a million short-lived objects (rows,
-    items, lxml proxies) and none of them cyclic, yet each few hundred would
-    trigger a collection over the growing heap: a fifth of the build's time.
+    items, lxml proxies, fragments) and none of them cyclic, yet each few
+    hundred would trigger a collection over the growing heap: a fifth of the
+    build's time. Concurrent builds in one process leave it enabled at the end.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -387,7 +414,9 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _insert_fragments(connection: Connection, fragments: dict[int, bytes], now: datetime) -> None:
+def _insert_fragments(
+    connection: Connection, fragments: Mapping[int, bytes | memoryview], now: datetime
+) -> None:
     """Insert rendered items in one executemany of plain tuples, bypassing per-row ORM work."""
     table = FeedItemCache.__table__
     dialect = connection.dialect

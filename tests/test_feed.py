@@ -26,6 +26,7 @@ from catalog.feed import (
     check_feed,
     podcast_guid_for,
     render_item,
+    render_items,
 )
 from catalog.text import clean_text
 
@@ -293,6 +294,23 @@ def test_render_item_declares_no_namespaces_of_its_own() -> None:
     assert fragment.startswith(b"<item><title>")
     assert fragment.endswith(b"</item>")
     assert b"xmlns" not in fragment
+
+
+def test_render_items_in_one_pass_equals_rendering_each_alone() -> None:
+    items = [
+        *make_unusual_items(),
+        make_item(
+            guid="urn:x:</item><item>",
+            title="Closing tags </item></channel> in a title",
+            notes_html="<p>&lt;/item&gt; and </item> in the notes</p>",
+            summary="</item>",
+        ),
+    ]
+
+    fragments = render_items(items)
+
+    assert [bytes(fragment) for fragment in fragments] == [render_item(item) for item in items]
+    assert all(fragment.startswith(b"<item>") for fragment in map(bytes, fragments))
 
 
 def test_build_feed_declares_every_namespace_once_on_rss() -> None:

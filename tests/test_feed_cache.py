@@ -277,6 +277,21 @@ def test_feed_cache_a_process_without_a_copy_joins_the_feed_from_the_database(
     assert db.session.scalar(select(func.length(FeedFrame.head))) < 4000  # no second copy
 
 
+def test_feed_cache_a_process_keeps_one_copy_of_each_feed(app: Flask) -> None:
+    show = feed_show()
+    episode = make_episode(show)
+    db.session.commit()
+    first = refresh(show)
+    episode.title = "Edited"
+    db.session.commit()
+
+    second = refresh(show)
+
+    # The first copy is gone from memory, and the database has moved on from it.
+    assert feed_cache.feed_body(db.session, first.state) is None
+    assert feed_cache.feed_body(db.session, second.state) is second.body
+
+
 def test_feed_cache_an_edit_after_the_state_was_read_is_never_served_under_its_etag(
     app: Flask,
 ) -> None:
