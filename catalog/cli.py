@@ -69,7 +69,9 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(analytics.analytics_group)
     app.cli.add_command(analytics.stats_command)
-    from catalog.commands import transfer
+    from catalog.commands import media, transfer
+
+    app.cli.add_command(media.media_group)
 
     for command in transfer.commands:
         app.cli.add_command(command)

@@ -251,7 +251,8 @@ def time_zone_names() -> list[str]:
 def delete_episode(session: Session, episode: Episode) -> None:
     """Remove the episode with its credits, chapters and transcripts; stored files stay.
 
-    Files are addressed by content and may be shared, so they are left for a sweep.
+    Files are addressed by content and may be shared, so ``catalog media sweep``
+    removes them once nothing has used them for a grace period.
     """
     session.delete(episode)
     session.flush()

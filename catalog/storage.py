@@ -143,6 +143,36 @@ class MediaStore:
         """
         self.path_for(key).unlink(missing_ok=True)
 
+    def delete_unless_stored_since(self, key: str, moment: datetime) -> bool:
+        """Remove the file under ``key`` unless it was stored (placed again) after ``moment``.
+
+        Storing writes a new file and renames it onto the key, so the file's
+        modification time is when it was stored; a file stored again after it
+        became unused belongs to a new upload and stays. Returns whether a file
+        was removed.
+        """
+        path = self.path_for(key)
+        try:
+            if path.stat().st_mtime > moment.timestamp():
+                return False
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def keys(self) -> Iterator[str]:
+        """Yield the key of every stored file (not the uploads still arriving)."""
+        for first in sorted(_directories(self.root)):
+            for second in sorted(_directories(self.root / first)):
+                for entry in os.scandir(self.root / first / second):
+                    key = f"{first}/{second}/{entry.name}"
+                    if (
+                        entry.name.startswith(first + second)
+                        and _KEY.fullmatch(key)
+                        and entry.is_file(follow_symlinks=False)
+                    ):
+                        yield key
+
     def ingest_audio(
         self, stream: IO[bytes], *, original_filename: str, max_bytes: int
     ) -> StoredAudio:
@@ -294,6 +324,22 @@ class _Staging:
         if exc_type is not None:
             for path in self._placed:
                 path.unlink(missing_ok=True)
+
+
+_HEX_PAIR = re.compile(r"[0-9a-f]{2}")
+
+
+def _directories(parent: Path) -> list[str]:
+    """Name the key directories (two hex digits) under ``parent``, none if it does not exist."""
+    try:
+        entries = list(os.scandir(parent))
+    except FileNotFoundError:
+        return []
+    return [
+        entry.name
+        for entry in entries
+        if _HEX_PAIR.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False)
+    ]
 
 
 def _receive(stream: IO[bytes], fd: int, max_bytes: int) -> tuple[str, int]:

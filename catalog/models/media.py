@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from catalog.database import UTCDateTime
 from catalog.extensions import db
 from catalog.models.columns import created_at_column, one_of
 
@@ -44,6 +45,9 @@ class MediaFile(db.Model):  # type: ignore[name-defined,misc]
         db.ForeignKey("media_file.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = created_at_column()
+    # Set by ``catalog media sweep`` when nothing uses the file any more, cleared
+    # when something does again; the file is removed a grace period after it.
+    unused_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def extension(self) -> str:

@@ -1,0 +1,253 @@
+"""Stored files nothing uses are removed a grace period later, and never while in use."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import select, update
+
+from catalog import episodes, media_sweep
+from catalog.extensions import db
+from catalog.models import Chapter, MediaFile
+from catalog.storage import MediaStore
+from tests.factories import SAMPLE_MP3, make_audio, make_episode, make_person, make_show
+
+DAY = timedelta(days=1)
+
+
+def store_of(app: Flask) -> MediaStore:
+    return MediaStore(app.config["CATALOG_MEDIA_ROOT"])
+
+
+def later() -> datetime:
+    """A sweep's clock, just after the files the test stored (their change time)."""
+    return datetime.now(UTC) + timedelta(minutes=1)
+
+
+def stored_long_ago(path: Path) -> None:
+    """Date a file's storing 60 days back, as if the test had waited."""
+    long_ago = (datetime.now(UTC) - 60 * DAY).timestamp()
+    os.utime(path, (long_ago, long_ago))
+
+
+def sweep(now: datetime, store: MediaStore) -> tuple[media_sweep.MarkResult, int]:
+    marked = media_sweep.mark_and_expire(db.session, now)
+    db.session.commit()
+    return marked, len(media_sweep.remove_files(db.session, store, marked.expired))
+
+
+def unused_since(media_id: int) -> datetime | None:
+    return db.session.scalar(select(MediaFile.unused_since).where(MediaFile.id == media_id))
+
+
+def test_a_deleted_episodes_audio_is_removed_only_after_the_grace_period(app: Flask) -> None:
+    store = store_of(app)
+    episode = make_episode(make_show())
+    audio = episode.audio
+    key, audio_id = audio.storage_key, audio.id
+    db.session.commit()
+    episodes.delete_episode(db.session, episode)
+    db.session.commit()
+    first = later()
+
+    marked, removed = sweep(first, store)
+    assert (marked.newly_unused, marked.expired, removed) == (1, [], 0)
+    assert store.exists(key)  # an app may still be downloading it
+
+    marked, removed = sweep(first + 6 * DAY, store)
+    assert (marked.newly_unused, marked.expired, removed) == (0, [], 0)
+    assert store.exists(key)
+
+    marked, removed = sweep(first + 7 * DAY, store)
+    assert [file.key for file in marked.expired] == [key]
+    assert removed == 1
+    assert not store.exists(key)
+    assert db.session.get(MediaFile, audio_id) is None
+
+
+def test_a_file_another_episode_still_uses_is_never_marked(app: Flask) -> None:
+    show = make_show()
+    kept = make_episode(show)
+    deleted = make_episode(show, audio=kept.audio)
+    db.session.commit()
+    episodes.delete_episode(db.session, deleted)
+    db.session.commit()
+
+    marked, _ = sweep(later(), store_of(app))
+
+    assert marked.newly_unused == 0
+    assert unused_since(kept.audio.id) is None
+    assert store_of(app).exists(kept.audio.storage_key)
+
+
+def test_every_kind_of_use_keeps_a_file(app: Flask) -> None:
+    """Show artwork, episode artwork, person photos, chapter images and audio covers."""
+
+    def image() -> MediaFile:
+        return make_audio(kind="image", mime_type="image/jpeg", duration_seconds=None)
+
+    cover = image()
+    show = make_show(artwork=image())
+    episode = make_episode(show, artwork=image(), audio=make_audio(cover_id=cover.id))
+    make_person(photo=image())
+    db.session.add(Chapter(episode=episode, start_seconds=0, title="Intro", image_id=image().id))
+    unused = image()
+    db.session.commit()
+
+    marked, _ = sweep(later(), store_of(app))
+
+    assert marked.newly_unused == 1
+    assert db.session.scalars(
+        select(MediaFile.id).where(MediaFile.unused_since.is_not(None))
+    ).all() == [unused.id]
+
+
+def test_a_file_used_again_within_the_grace_period_stays(app: Flask) -> None:
+    store = store_of(app)
+    show = make_show()
+    episode = make_episode(show)
+    audio_id, key = episode.audio.id, episode.audio.storage_key
+    db.session.commit()
+    episodes.delete_episode(db.session, episode)
+    db.session.commit()
+    first = later()
+    sweep(first, store)
+    assert unused_since(audio_id) == first
+
+    make_episode(show, audio_id=audio_id)  # the same bytes, uploaded again
+    db.session.commit()
+    marked, removed = sweep(first + 30 * DAY, store)
+
+    assert (marked.used_again, marked.expired, removed) == (1, [], 0)
+    assert unused_since(audio_id) is None
+    assert store.exists(key)
+
+
+def test_a_file_stored_again_after_it_became_unused_is_left_for_its_new_record(
+    app: Flask,
+) -> None:
+    store = store_of(app)
+    episode = make_episode(make_show())
+    key = episode.audio.storage_key
+    db.session.commit()
+    episodes.delete_episode(db.session, episode)
+    db.session.commit()
+    # The sweep marked it an hour ago; the file on disk was stored since (now).
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    sweep(an_hour_ago, store)
+
+    marked, removed = sweep(an_hour_ago + 8 * DAY, store)
+
+    assert [file.key for file in marked.expired] == [key]
+    assert removed == 0
+    assert store.exists(key)
+
+
+def test_files_no_record_names_are_removed_after_the_grace_period(app: Flask) -> None:
+    store = store_of(app)
+    recorded = make_audio()
+    db.session.commit()
+    stray_key = "ab/cd/abcd" + "0" * 60 + ".mp3"
+    stray = store.path_for(stray_key)
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SAMPLE_MP3, stray)
+    incoming = store.incoming / ("f" * 32 + ".part")
+    incoming.parent.mkdir(parents=True, exist_ok=True)
+    incoming.write_bytes(b"still arriving")
+    not_a_key = store.root / "ab" / "cd" / "notes.txt"
+    not_a_key.write_text("left by an operator")
+
+    assert media_sweep.stray_keys(db.session, store) == [stray_key]
+    assert media_sweep.remove_stray_files(db.session, store, later()) == 0
+    assert stray.exists()
+
+    assert media_sweep.remove_stray_files(db.session, store, later() + 8 * DAY) == 1
+    assert not stray.exists()
+    assert store.exists(recorded.storage_key)
+    assert incoming.exists()
+    assert not_a_key.exists()
+
+
+def test_sweep_command_dry_run_changes_nothing(app: Flask, runner: FlaskCliRunner) -> None:
+    store = store_of(app)
+    episode = make_episode(make_show())
+    audio_id, key = episode.audio.id, episode.audio.storage_key
+    db.session.commit()
+    episodes.delete_episode(db.session, episode)
+    db.session.execute(
+        update(MediaFile).where(MediaFile.id == audio_id).values(unused_since=later() - 30 * DAY)
+    )
+    db.session.commit()
+
+    result = runner.invoke(args=["media", "sweep", "--dry-run"])
+
+    assert result.exit_code == 0, result.output
+    assert "Would remove 1 file(s) unused for 7 day(s) or more" in result.output
+    db.session.expire_all()
+    assert db.session.get(MediaFile, audio_id) is not None
+    assert store.exists(key)
+
+
+def test_sweep_command_removes_expired_files_and_abandoned_uploads(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    store = store_of(app)
+    episode = make_episode(make_show())
+    audio_id, key = episode.audio.id, episode.audio.storage_key
+    newly_deleted = make_episode(make_show())
+    newly_unused_key = newly_deleted.audio.storage_key
+    db.session.commit()
+    episodes.delete_episode(db.session, episode)
+    episodes.delete_episode(db.session, newly_deleted)
+    db.session.execute(
+        update(MediaFile).where(MediaFile.id == audio_id).values(unused_since=later() - 30 * DAY)
+    )
+    db.session.commit()
+    stored_long_ago(store.path_for(key))
+    abandoned = store.incoming / ("e" * 32 + ".part")
+    abandoned.parent.mkdir(parents=True, exist_ok=True)
+    abandoned.write_bytes(b"half an upload")
+    stored_long_ago(abandoned)
+
+    result = runner.invoke(args=["media", "sweep"])
+
+    assert result.exit_code == 0, result.output
+    assert "1 file(s) newly unused, removed if still unused in 7 day(s)" in result.output
+    assert "Removed 1 file(s) unused for 7 day(s) or more" in result.output
+    assert "1 abandoned upload(s)" in result.output
+    db.session.expire_all()
+    assert db.session.get(MediaFile, audio_id) is None
+    assert not store.exists(key)
+    assert store.exists(newly_unused_key)
+    assert not abandoned.exists()
+
+
+def test_sweep_command_refuses_a_grace_period_below_a_day(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    episode = make_episode(make_show())
+    db.session.commit()
+    episodes.delete_episode(db.session, episode)
+    db.session.commit()
+
+    result = runner.invoke(args=["media", "sweep", "--grace-days", "0"])
+
+    assert result.exit_code == 2
+    assert "--grace-days" in result.output
+    assert "0 is not in the range" in result.output
+    assert db.session.scalars(select(MediaFile.unused_since)).all() == [None]
+
+
+def test_media_root_without_files_sweeps_cleanly(app: Flask, runner: FlaskCliRunner) -> None:
+    root = Path(app.config["CATALOG_MEDIA_ROOT"])
+    shutil.rmtree(root, ignore_errors=True)
+
+    result = runner.invoke(args=["media", "sweep"])
+
+    assert result.exit_code == 0, result.output
+    assert "Removed 0 file(s)" in result.output
