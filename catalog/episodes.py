@@ -154,7 +154,8 @@ def replace_audio(
 ) -> MediaFile:
     """Give the episode new audio: a new file at a new URL, the same GUID.
 
-    The old file stays: apps that cached its URL keep getting the same bytes.
+    The old file stays: apps that cached its URL keep getting the same bytes
+    until ``catalog media sweep`` removes it, a grace period after its last use.
     """
     stored = store.ingest_audio(stream, original_filename=filename, max_bytes=max_bytes)
     return replace_audio_with_stored(session, store, episode, stored)

@@ -36,6 +36,7 @@ from catalog.feed_source import all_feed_items, feed_channel
 from catalog.links import SiteLinks
 from catalog.models import Chapter, Credit, Episode, MediaFile, Person, Show, Transcript
 from catalog.storage import MediaStore
+from catalog.uploads import known_media
 
 ARCHIVE_FORMAT = "catalog-show-archive"
 ARCHIVE_VERSION = 1
@@ -248,12 +249,12 @@ def _restore_media(
             if hashlib.file_digest(handle, "sha256").hexdigest() != row["sha256"]:
                 raise InvalidArchive(f"The media file {key} does not match its checksum.")
         target = store.path_for(key)
-        if not target.exists():
+        if not store.freshen(key):
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_suffix(target.suffix + ".part")
             shutil.copyfile(source, partial)
             partial.replace(target)
-        existing = session.scalar(select(MediaFile).where(MediaFile.sha256 == row["sha256"]))
+        existing = known_media(session, row["sha256"])
         media[key] = existing or MediaFile(**_values(MediaFile, row, media))
         session.add(media[key])
     session.flush()

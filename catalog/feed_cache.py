@@ -146,7 +146,7 @@ class RefreshResult:
 # ETag of each show's copy: a rebuild replaces its show's copy, since no request
 # asks for an older ETag's bytes (it gets the new feed or a 304 against the new ETag).
 _memo: OrderedDict[str, FeedBody] = OrderedDict()
-_memo_etag_by_show: dict[int, str] = {}
+_memo_etag_by_show: dict[int, tuple[str, datetime]] = {}
 _memo_lock = Lock()
 
 
@@ -211,7 +211,7 @@ def feed_body(database: Session | Connection, state: FeedState) -> FeedBody | No
     )
     if _etag_of(body.body) != state.etag:
         return None
-    return _remember(state.show_id, state.etag, body)
+    return _remember(state.show_id, state.etag, body, state.built_at)
 
 
 def _feed_listing(
@@ -258,13 +258,15 @@ def _recall(etag: str) -> FeedBody | None:
         return cached
 
 
-def _remember(show_id: int, etag: str, body: FeedBody) -> FeedBody:
-    """Keep ``body`` as the show's copy, forgetting the least recently served beyond the cap."""
+def _remember(show_id: int, etag: str, body: FeedBody, built_at: datetime) -> FeedBody:
+    """Keep ``body`` as the show's copy unless a newer one is kept; forget beyond the cap."""
     with _memo_lock:
-        replaced = _memo_etag_by_show.get(show_id)
-        if replaced is not None and replaced != etag:
-            _memo.pop(replaced, None)
-        _memo_etag_by_show[show_id] = etag
+        current = _memo_etag_by_show.get(show_id)
+        if current is not None and current[0] != etag:
+            if current[1] > built_at:
+                return body  # joined from an older build: serve it, keep the newer copy
+            _memo.pop(current[0], None)
+        _memo_etag_by_show[show_id] = (etag, built_at)
         _memo[etag] = body
         _memo.move_to_end(etag)
         size = sum(len(kept.body) for kept in _memo.values())
@@ -309,47 +311,17 @@ def refresh_feed(
         if body is not None:
             return RefreshResult(state, body, 0, 0)
         force = True  # fresh by its state, yet its parts do not make its ETag: start over
-    # The build makes about a million short-lived objects and no cycles; the
-    # collector stays off until it returns and its temporaries are gone.
-    with _collector_paused():
-        return _rebuild(session, show, cache.etag, cache.feed_url, links, now, force=force)
-
-
-def _rebuild(
-    session: Session,
-    show: Show,
-    previous_etag: str,
-    cached_feed_url: str | None,
-    links: SiteLinks,
-    now: datetime,
-    *,
-    force: bool,
-) -> RefreshResult:
-    """Render the show's missing items, join the feed and store its new state."""
     feed_url = links.feed(show.slug)
-    if force or cached_feed_url != feed_url:
+    if force or cache.feed_url != feed_url:
         # A forced rebuild, or the base URL or slug changed: every item's links changed.
         drop_show_fragments(session, [show.id])
-
-    listing = _feed_listing(session, show.id, now)
-    missing = [episode_id for episode_id, is_cached in listing if not is_cached]
-    items = load_feed_items(session, show, missing, links)
-    rendered = dict(zip(items, render_items(items.values()), strict=True))
-    del items
+    # Reading and rendering make about a million short-lived objects and no
+    # cycles; the collector stays off until they are gone, not while storing.
+    with _collector_paused():
+        built = _build(session, show, cache.etag, links, now)
     connection = session.connection()
-    if rendered:
-        _insert_fragments(connection, rendered, now)
-    kept = _kept_fragments(session, show.id, previous_etag, listing)
-    head, tail = render_frame(feed_channel(show, links, now))
-    body = FeedBody.join(
-        head,
-        [
-            (episode_id, kept[episode_id] if is_cached else rendered[episode_id])
-            for episode_id, is_cached in listing
-        ],
-        tail,
-    )
-    etag = _etag_of(body.body)
+    if built.rendered:
+        _insert_fragments(connection, built.rendered, now)
     valid_until = session.scalar(
         select(func.min(Episode.publish_at)).where(
             Episode.show_id == show.id,
@@ -358,7 +330,9 @@ def _rebuild(
         )
     )
     upsert = (
-        _dialect(session).insert(FeedFrame).values(show_id=show.id, etag=etag, head=head, tail=tail)
+        _dialect(session)
+        .insert(FeedFrame)
+        .values(show_id=show.id, etag=built.etag, head=built.head, tail=built.tail)
     )
     connection.execute(
         upsert.on_conflict_do_update(
@@ -373,11 +347,51 @@ def _rebuild(
     connection.execute(
         update(FeedCache)
         .where(FeedCache.show_id == show.id)
-        .values(etag=etag, built_at=now, valid_until=valid_until, is_stale=False, feed_url=feed_url)
+        .values(
+            etag=built.etag,
+            built_at=now,
+            valid_until=valid_until,
+            is_stale=False,
+            feed_url=feed_url,
+        )
     )
-    state = FeedState(show.id, show.new_feed_url, etag, now, valid_until, True)
-    _remember(show.id, etag, body)
-    return RefreshResult(state, body, len(rendered), len(listing) - len(rendered))
+    state = FeedState(show.id, show.new_feed_url, built.etag, now, valid_until, True)
+    _remember(show.id, built.etag, built.body, now)
+    return RefreshResult(state, built.body, len(built.rendered), built.reused)
+
+
+@dataclass(frozen=True, slots=True)
+class _Built:
+    """A feed just joined: its bytes, frame and ETag, and the items rendered for it."""
+
+    body: FeedBody
+    head: bytes
+    tail: bytes
+    etag: str
+    rendered: dict[int, memoryview]
+    reused: int
+
+
+def _build(
+    session: Session, show: Show, previous_etag: str, links: SiteLinks, now: datetime
+) -> _Built:
+    """Render the show's items that have no fragment and join the feed (reads only)."""
+    listing = _feed_listing(session, show.id, now)
+    missing = [episode_id for episode_id, is_cached in listing if not is_cached]
+    items = load_feed_items(session, show, missing, links)
+    rendered = dict(zip(items, render_items(items.values()), strict=True))
+    del items
+    kept = _kept_fragments(session, show.id, previous_etag, listing)
+    head, tail = render_frame(feed_channel(show, links, now))
+    body = FeedBody.join(
+        head,
+        [
+            (episode_id, kept[episode_id] if is_cached else rendered[episode_id])
+            for episode_id, is_cached in listing
+        ],
+        tail,
+    )
+    return _Built(body, head, tail, _etag_of(body.body), rendered, len(listing) - len(rendered))
 
 
 def _kept_fragments(

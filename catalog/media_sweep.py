@@ -8,6 +8,11 @@ later. Instead ``catalog media sweep`` (from cron) marks the files nothing
 uses, clears the mark of those used again, and removes the files that stayed
 unused for the whole grace period. Files on disk that no record names at all
 (an upload that failed between storing its file and recording it) go the same way.
+
+Uploads race with a sweep safely: storing bytes that are already stored
+freshens the file (``MediaStore.freshen``), recording them revives their row
+(``uploads.known_media``), and the sweep moves a file aside before its last
+checks (``MediaStore.remove_unless_stored_since``).
 """
 
 from __future__ import annotations
@@ -15,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Final, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Update, delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Update, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from catalog.models import Chapter, Episode, MediaFile, Person, Show
@@ -28,7 +34,7 @@ GRACE: Final = timedelta(days=7)
 
 @dataclass(frozen=True, slots=True)
 class UnusedFile:
-    """A stored file whose record the sweep deleted; its bytes are removed after the commit."""
+    """A stored file the sweep gave up on; its bytes are removed after the commit."""
 
     key: str
     size_bytes: int
@@ -58,17 +64,19 @@ def is_used() -> ColumnElement[bool]:
 
 
 def mark_and_expire(session: Session, now: datetime, *, grace: timedelta = GRACE) -> MarkResult:
-    """Mark unused files, unmark used ones, and delete the records unused for ``grace``.
+    """Mark unused files, unmark used ones, and give up the files unused for ``grace``.
 
     Call inside a write transaction; the caller commits and only then removes
     the expired files' bytes (:func:`remove_files`), so a failed commit loses
-    no file that a record still names.
+    no file. Rows stay (``removed_at`` is set): recounting past downloads needs
+    their facts, and an upload of the same bytes revives them.
     """
     used_again = _count_updated(
         session,
         update(MediaFile)
-        .where(MediaFile.unused_since.is_not(None), is_used())
-        .values(unused_since=None),
+        .where(or_(MediaFile.unused_since.is_not(None), MediaFile.removed_at.is_not(None)))
+        .where(is_used())
+        .values(unused_since=None, removed_at=None),
     )
     newly_unused = _count_updated(
         session,
@@ -76,27 +84,45 @@ def mark_and_expire(session: Session, now: datetime, *, grace: timedelta = GRACE
         .where(MediaFile.unused_since.is_(None), ~is_used())
         .values(unused_since=now),
     )
-    # Lock the expired records first: a show taking one as its artwork meanwhile
-    # then waits for this transaction and fails, instead of losing its artwork to
-    # ON DELETE SET NULL. The delete checks again, with the locks held.
-    candidates = list(
-        session.scalars(
-            select(MediaFile.id)
-            .where(MediaFile.unused_since <= now - grace, ~is_used())
-            .with_for_update()
-        )
-    )
-    if not candidates:
-        return MarkResult(newly_unused, used_again, [])
+    # The UPDATE locks each row it gives up: an upload reviving the row waits for
+    # this transaction, and this one skips rows an upload revived first.
     expired = session.execute(
-        delete(MediaFile)
-        .where(MediaFile.id.in_(candidates), ~is_used())
+        update(MediaFile)
+        .where(
+            MediaFile.removed_at.is_(None),
+            MediaFile.unused_since <= now - grace,
+            ~is_used(),
+        )
+        .values(removed_at=now)
         .returning(MediaFile.storage_key, MediaFile.size_bytes, MediaFile.unused_since)
         .execution_options(synchronize_session=False)
     ).all()
     return MarkResult(
         newly_unused,
         used_again,
+        [UnusedFile(key, size, since) for key, size, since in expired if since is not None],
+    )
+
+
+def preview(session: Session, now: datetime, *, grace: timedelta = GRACE) -> MarkResult:
+    """Tell what :func:`mark_and_expire` would do, reading only (no locks taken)."""
+    newly_unused = session.scalar(
+        select(func.count()).where(MediaFile.unused_since.is_(None), ~is_used())
+    )
+    used_again = session.scalar(
+        select(func.count()).where(
+            or_(MediaFile.unused_since.is_not(None), MediaFile.removed_at.is_not(None)),
+            is_used(),
+        )
+    )
+    expired = session.execute(
+        select(MediaFile.storage_key, MediaFile.size_bytes, MediaFile.unused_since).where(
+            MediaFile.removed_at.is_(None), MediaFile.unused_since <= now - grace, ~is_used()
+        )
+    ).all()
+    return MarkResult(
+        newly_unused or 0,
+        used_again or 0,
         [UnusedFile(key, size, since) for key, size, since in expired if since is not None],
     )
 
@@ -108,25 +134,49 @@ def _count_updated(session: Session, statement: Update) -> int:
 
 
 def remove_files(
-    session: Session, store: MediaStore, files: Iterable[UnusedFile]
+    session: Session, store: MediaStore, files: Iterable[UnusedFile], now: datetime
 ) -> list[UnusedFile]:
-    """Remove the bytes of files whose records were deleted and committed; return those removed.
+    """Remove the bytes of files given up by a committed sweep; return those removed.
 
-    A file whose key a record names again (the same bytes were uploaded since),
-    or that was stored again after it became unused, stays: a record will name it.
+    A file stored again since it became unused, or whose row an upload revived
+    or a record uses again, stays; a row still given up then has its bytes
+    again and starts a new grace period from ``now``.
     """
     removed = []
     for file in files:
-        if session.scalar(select(MediaFile.id).where(MediaFile.storage_key == file.key)):
-            continue
-        if store.delete_unless_stored_since(file.key, file.unused_since):
+        if store.remove_unless_stored_since(
+            file.key, file.unused_since, still_needed=partial(_needed, session, file.key)
+        ):
             removed.append(file)
+            continue
+        session.execute(
+            update(MediaFile)
+            .where(MediaFile.storage_key == file.key, MediaFile.removed_at.is_not(None))
+            .values(removed_at=None, unused_since=now)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
     return removed
 
 
+def _needed(session: Session, key: str) -> bool:
+    """Tell whether a record needs the bytes of ``key``, as committed right now."""
+    session.rollback()  # a fresh snapshot: see what committed since the sweep began
+    return (
+        session.scalar(
+            select(MediaFile.id).where(
+                MediaFile.storage_key == key, or_(MediaFile.removed_at.is_(None), is_used())
+            )
+        )
+        is not None
+    )
+
+
 def stray_keys(session: Session, store: MediaStore) -> list[str]:
-    """Return the keys of stored files that no record names."""
-    recorded = set(session.scalars(select(MediaFile.storage_key)))
+    """Return the keys of stored files that no record names (or only one given up)."""
+    recorded = set(
+        session.scalars(select(MediaFile.storage_key).where(MediaFile.removed_at.is_(None)))
+    )
     return [key for key in store.keys() if key not in recorded]
 
 
@@ -136,6 +186,8 @@ def remove_stray_files(
     """Remove files no record names that were stored more than ``grace`` ago; return how many."""
     removed = 0
     for key in stray_keys(session, store):
-        if store.delete_unless_stored_since(key, now - grace):
+        if store.remove_unless_stored_since(
+            key, now - grace, still_needed=partial(_needed, session, key)
+        ):
             removed += 1
     return removed

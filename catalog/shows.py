@@ -184,7 +184,10 @@ def accept_artwork(
         stream, original_filename=filename, max_bytes=max_bytes, fix=convert
     )
     if stored.problems:
-        if session.scalar(select(MediaFile.id).where(MediaFile.sha256 == stored.sha256)) is None:
+        recorded = select(MediaFile.id).where(
+            MediaFile.sha256 == stored.sha256, MediaFile.removed_at.is_(None)
+        )
+        if session.scalar(recorded) is None:
             store.delete(stored.key)
         raise ArtworkNeedsConversion(tuple(problem.message for problem in stored.problems))
     media = record_image(session, stored)

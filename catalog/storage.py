@@ -143,21 +143,47 @@ class MediaStore:
         """
         self.path_for(key).unlink(missing_ok=True)
 
-    def delete_unless_stored_since(self, key: str, moment: datetime) -> bool:
-        """Remove the file under ``key`` unless it was stored (placed again) after ``moment``.
+    def freshen(self, key: str) -> bool:
+        """Mark the file under ``key`` as stored now, if there is one; return whether there is.
 
-        Storing writes a new file and renames it onto the key, so the file's
-        modification time is when it was stored; a file stored again after it
-        became unused belongs to a new upload and stays. Returns whether a file
-        was removed.
+        Storing bytes that are already stored only freshens them, so a sweep
+        never removes a file that an upload has just relied on (git does the same).
         """
-        path = self.path_for(key)
         try:
-            if path.stat().st_mtime > moment.timestamp():
-                return False
-            path.unlink()
+            os.utime(self.path_for(key))
         except FileNotFoundError:
             return False
+        return True
+
+    def remove_unless_stored_since(
+        self, key: str, moment: datetime, *, still_needed: Callable[[], bool]
+    ) -> bool:
+        """Remove the file under ``key`` unless it was stored after ``moment`` or is still needed.
+
+        The file is first moved aside, then judged: an upload of the same bytes
+        either freshened it before (its time is new, so it goes back) or finds
+        it gone and puts its own copy in place; ``still_needed`` is asked after
+        the move, so a record made meanwhile brings it back too. Returns whether
+        the file was removed.
+        """
+        try:
+            path = self.path_for(key)
+        except NotFound:
+            return False  # not a key this store makes: nothing of ours to remove
+        self.incoming.mkdir(parents=True, exist_ok=True)
+        aside = self.incoming / f"{path.name}.{secrets.token_hex(8)}.removing"
+        try:
+            os.rename(path, aside)
+        except FileNotFoundError:
+            return False
+        if aside.stat().st_mtime > moment.timestamp() or still_needed():
+            try:
+                os.link(aside, path)
+            except FileExistsError:
+                pass  # an upload has put the same bytes back already
+            os.unlink(aside)
+            return False
+        os.unlink(aside)
         return True
 
     def keys(self) -> Iterator[str]:
@@ -304,7 +330,7 @@ class _Staging:
     def place(self, staged: _StagedFile, key: str) -> None:
         """Move a finished temporary file durably to its key, unless that content is stored."""
         target = self._store.path_for(key)
-        if target.exists():
+        if self._store.freshen(key):
             return  # same hash, same bytes: the temporary file is dropped on exit
         _sync_data(staged.fd)
         _make_dirs(target.parent)

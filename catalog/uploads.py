@@ -55,7 +55,7 @@ def add_image(
 
 def record_audio(session: Session, store: MediaStore, stored: StoredAudio) -> MediaFile:
     """Return the MediaFile row for stored audio, adding it (and its cover) once."""
-    existing = _known(session, stored.sha256)
+    existing = known_media(session, stored.sha256)
     if existing is not None:
         return existing
     info = stored.info
@@ -86,7 +86,7 @@ def record_audio(session: Session, store: MediaStore, stored: StoredAudio) -> Me
 
 def record_image(session: Session, stored: StoredImage) -> MediaFile:
     """Return the MediaFile row for a stored image, adding it once."""
-    existing = _known(session, stored.sha256)
+    existing = known_media(session, stored.sha256)
     if existing is not None:
         return existing
     media = MediaFile(
@@ -105,9 +105,18 @@ def record_image(session: Session, stored: StoredImage) -> MediaFile:
     return media
 
 
-def _known(session: Session, sha256: str) -> MediaFile | None:
-    """Return the row already recorded for these bytes: identical uploads share one."""
+def known_media(session: Session, sha256: str) -> MediaFile | None:
+    """Return the row already recorded for these bytes (identical uploads share one).
+
+    A row ``catalog media sweep`` marked unused, or whose bytes it removed, is
+    revived: the caller has just stored the bytes again and is about to use them.
+    The update also locks the row against a sweep giving it up meanwhile.
+    """
     existing: MediaFile | None = session.scalar(select(MediaFile).where(MediaFile.sha256 == sha256))
+    if existing is not None and (existing.unused_since or existing.removed_at):
+        existing.unused_since = None
+        existing.removed_at = None
+        session.flush()
     return existing
 
 

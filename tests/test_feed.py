@@ -311,6 +311,8 @@ def test_render_items_in_one_pass_equals_rendering_each_alone() -> None:
 
     assert [bytes(fragment) for fragment in fragments] == [render_item(item) for item in items]
     assert all(fragment.startswith(b"<item>") for fragment in map(bytes, fragments))
+    # Text is escaped, so "</item>" in it does not cut: all items come from one serialization.
+    assert len({id(fragment.obj) for fragment in fragments}) == 1
 
 
 def test_build_feed_declares_every_namespace_once_on_rss() -> None:

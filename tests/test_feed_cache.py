@@ -292,6 +292,23 @@ def test_feed_cache_a_process_keeps_one_copy_of_each_feed(app: Flask) -> None:
     assert feed_cache.feed_body(db.session, second.state) is second.body
 
 
+def test_feed_cache_an_older_copy_joined_late_does_not_replace_the_newer(app: Flask) -> None:
+    """A request that read the state before a rebuild may finish joining after it."""
+    show = feed_show()
+    episode = make_episode(show)
+    db.session.commit()
+    older = refresh(show)
+    episode.title = "Edited"
+    db.session.commit()
+    newer = refresh(show, NOW + timedelta(minutes=1))
+
+    late = feed_cache._remember(show.id, older.state.etag, older.body, older.state.built_at)
+
+    assert late is older.body
+    assert feed_cache.feed_body(db.session, newer.state) is newer.body
+    assert feed_cache.feed_body(db.session, older.state) is None
+
+
 def test_feed_cache_an_edit_after_the_state_was_read_is_never_served_under_its_etag(
     app: Flask,
 ) -> None:

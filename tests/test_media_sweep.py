@@ -11,13 +11,14 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select, update
 
-from catalog import episodes, media_sweep
+from catalog import downloads, episodes, media_sweep, uploads
 from catalog.extensions import db
 from catalog.models import Chapter, MediaFile
 from catalog.storage import MediaStore
 from tests.factories import SAMPLE_MP3, make_audio, make_episode, make_person, make_show
 
 DAY = timedelta(days=1)
+MAX_BYTES = 50 * 1024 * 1024
 
 
 def store_of(app: Flask) -> MediaStore:
@@ -25,7 +26,7 @@ def store_of(app: Flask) -> MediaStore:
 
 
 def later() -> datetime:
-    """A sweep's clock, just after the files the test stored (their change time)."""
+    """A sweep's clock, just after the files the test stored."""
     return datetime.now(UTC) + timedelta(minutes=1)
 
 
@@ -38,18 +39,28 @@ def stored_long_ago(path: Path) -> None:
 def sweep(now: datetime, store: MediaStore) -> tuple[media_sweep.MarkResult, int]:
     marked = media_sweep.mark_and_expire(db.session, now)
     db.session.commit()
-    return marked, len(media_sweep.remove_files(db.session, store, marked.expired))
+    return marked, len(media_sweep.remove_files(db.session, store, marked.expired, now))
 
 
-def unused_since(media_id: int) -> datetime | None:
-    return db.session.scalar(select(MediaFile.unused_since).where(MediaFile.id == media_id))
+def upload_sample(store: MediaStore) -> MediaFile:
+    """Store and record the sample MP3 the way the studio and the API do."""
+    with SAMPLE_MP3.open("rb") as stream:
+        return uploads.add_audio(
+            db.session, store, stream, filename="episode.mp3", max_bytes=MAX_BYTES
+        )
+
+
+def media_row(key: str) -> MediaFile:
+    db.session.expire_all()
+    row = db.session.scalar(select(MediaFile).where(MediaFile.storage_key == key))
+    assert row is not None
+    return row
 
 
 def test_a_deleted_episodes_audio_is_removed_only_after_the_grace_period(app: Flask) -> None:
     store = store_of(app)
     episode = make_episode(make_show())
-    audio = episode.audio
-    key, audio_id = audio.storage_key, audio.id
+    key = episode.audio.storage_key
     db.session.commit()
     episodes.delete_episode(db.session, episode)
     db.session.commit()
@@ -67,7 +78,9 @@ def test_a_deleted_episodes_audio_is_removed_only_after_the_grace_period(app: Fl
     assert [file.key for file in marked.expired] == [key]
     assert removed == 1
     assert not store.exists(key)
-    assert db.session.get(MediaFile, audio_id) is None
+    # The row stays: recounting past downloads of this file still knows its size.
+    assert media_row(key).removed_at == first + 7 * DAY
+    assert key in downloads.media_facts(db.session)
 
 
 def test_a_file_another_episode_still_uses_is_never_marked(app: Flask) -> None:
@@ -81,7 +94,7 @@ def test_a_file_another_episode_still_uses_is_never_marked(app: Flask) -> None:
     marked, _ = sweep(later(), store_of(app))
 
     assert marked.newly_unused == 0
-    assert unused_since(kept.audio.id) is None
+    assert kept.audio.unused_since is None
     assert store_of(app).exists(kept.audio.storage_key)
 
 
@@ -117,35 +130,121 @@ def test_a_file_used_again_within_the_grace_period_stays(app: Flask) -> None:
     db.session.commit()
     first = later()
     sweep(first, store)
-    assert unused_since(audio_id) == first
+    assert media_row(key).unused_since == first
 
-    make_episode(show, audio_id=audio_id)  # the same bytes, uploaded again
+    make_episode(show, audio_id=audio_id)  # chosen again for a new episode
     db.session.commit()
     marked, removed = sweep(first + 30 * DAY, store)
 
     assert (marked.used_again, marked.expired, removed) == (1, [], 0)
-    assert unused_since(audio_id) is None
+    assert media_row(key).unused_since is None
     assert store.exists(key)
 
 
-def test_a_file_stored_again_after_it_became_unused_is_left_for_its_new_record(
-    app: Flask,
-) -> None:
+def test_uploading_the_same_bytes_after_they_were_removed_brings_them_back(app: Flask) -> None:
     store = store_of(app)
-    episode = make_episode(make_show())
-    key = episode.audio.storage_key
+    show = make_show()
+    audio = upload_sample(store)
+    key = audio.storage_key
+    episode = make_episode(show, audio=audio)
     db.session.commit()
     episodes.delete_episode(db.session, episode)
     db.session.commit()
-    # The sweep marked it an hour ago; the file on disk was stored since (now).
-    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
-    sweep(an_hour_ago, store)
+    first = later()
+    sweep(first, store)
+    sweep(first + 8 * DAY, store)
+    assert not store.exists(key)
 
-    marked, removed = sweep(an_hour_ago + 8 * DAY, store)
+    again = upload_sample(store)
+    make_episode(show, audio=again)
+    db.session.commit()
 
-    assert [file.key for file in marked.expired] == [key]
-    assert removed == 0
+    assert again.storage_key == key
     assert store.exists(key)
+    row = media_row(key)
+    assert (row.unused_since, row.removed_at) == (None, None)
+
+
+def test_an_upload_racing_the_sweep_keeps_its_file(app: Flask) -> None:
+    """The sweep gave the file up; before it removes the bytes, the same bytes are uploaded."""
+    store = store_of(app)
+    audio = upload_sample(store)
+    key = audio.storage_key
+    episode = make_episode(make_show(), audio=audio)
+    db.session.commit()
+    episodes.delete_episode(db.session, episode)
+    db.session.commit()
+    stored_long_ago(store.path_for(key))
+    now = datetime.now(UTC)
+    sweep(now - 10 * DAY, store)
+    marked = media_sweep.mark_and_expire(db.session, now)
+    db.session.commit()
+    assert [file.key for file in marked.expired] == [key]
+
+    revived = upload_sample(store)  # freshens the file and revives the row
+    db.session.commit()
+    removed = media_sweep.remove_files(db.session, store, marked.expired, now)
+
+    assert removed == []
+    assert store.exists(key)
+    assert media_row(revived.storage_key).removed_at is None
+
+
+def test_a_record_using_the_file_before_its_bytes_go_keeps_them(app: Flask) -> None:
+    store = store_of(app)
+    show = make_show()
+    episode = make_episode(show)
+    audio_id, key = episode.audio.id, episode.audio.storage_key
+    db.session.commit()
+    episodes.delete_episode(db.session, episode)
+    db.session.commit()
+    stored_long_ago(store.path_for(key))
+    now = datetime.now(UTC)
+    sweep(now - 10 * DAY, store)
+    marked = media_sweep.mark_and_expire(db.session, now)
+    db.session.commit()
+
+    make_episode(show, audio_id=audio_id)  # chosen again, no bytes stored
+    db.session.commit()
+    removed = media_sweep.remove_files(db.session, store, marked.expired, now)
+
+    assert removed == []
+    assert store.exists(key)
+    assert media_row(key).removed_at is None
+
+
+def test_a_file_stored_again_but_not_yet_recorded_is_kept_and_watched_again(app: Flask) -> None:
+    store = store_of(app)
+    audio = upload_sample(store)
+    key = audio.storage_key
+    episode = make_episode(make_show(), audio=audio)
+    db.session.commit()
+    episodes.delete_episode(db.session, episode)
+    db.session.commit()
+    stored_long_ago(store.path_for(key))
+    now = datetime.now(UTC)
+    sweep(now - 10 * DAY, store)
+    marked = media_sweep.mark_and_expire(db.session, now)
+    db.session.commit()
+
+    with SAMPLE_MP3.open("rb") as stream:  # stored, its record not yet committed
+        store.ingest_audio(stream, original_filename="episode.mp3", max_bytes=MAX_BYTES)
+    removed = media_sweep.remove_files(db.session, store, marked.expired, now)
+
+    assert removed == []
+    assert store.exists(key)
+    row = media_row(key)
+    assert (row.removed_at, row.unused_since) == (None, now)  # a new grace period
+
+
+def test_storing_bytes_already_stored_marks_the_file_as_just_stored(app: Flask) -> None:
+    store = store_of(app)
+    key = upload_sample(store).storage_key
+    stored_long_ago(store.path_for(key))
+
+    upload_sample(store)
+
+    assert store.path_for(key).stat().st_mtime > (datetime.now(UTC) - DAY).timestamp()
 
 
 def test_files_no_record_names_are_removed_after_the_grace_period(app: Flask) -> None:
@@ -177,8 +276,10 @@ def test_sweep_command_dry_run_changes_nothing(app: Flask, runner: FlaskCliRunne
     store = store_of(app)
     episode = make_episode(make_show())
     audio_id, key = episode.audio.id, episode.audio.storage_key
+    newly_deleted = make_episode(make_show())
     db.session.commit()
     episodes.delete_episode(db.session, episode)
+    episodes.delete_episode(db.session, newly_deleted)
     db.session.execute(
         update(MediaFile).where(MediaFile.id == audio_id).values(unused_since=later() - 30 * DAY)
     )
@@ -187,9 +288,11 @@ def test_sweep_command_dry_run_changes_nothing(app: Flask, runner: FlaskCliRunne
     result = runner.invoke(args=["media", "sweep", "--dry-run"])
 
     assert result.exit_code == 0, result.output
-    assert "Would remove 1 file(s) unused for 7 day(s) or more" in result.output
-    db.session.expire_all()
-    assert db.session.get(MediaFile, audio_id) is not None
+    assert "Would mark 1 file(s) unused and 0 in use again" in result.output
+    assert "remove 1 file(s) unused for 7 day(s) or more" in result.output
+    row = media_row(key)
+    assert row.removed_at is None
+    assert db.session.scalars(select(MediaFile.unused_since.is_(None))).all().count(True) == 1
     assert store.exists(key)
 
 
@@ -220,8 +323,7 @@ def test_sweep_command_removes_expired_files_and_abandoned_uploads(
     assert "1 file(s) newly unused, removed if still unused in 7 day(s)" in result.output
     assert "Removed 1 file(s) unused for 7 day(s) or more" in result.output
     assert "1 abandoned upload(s)" in result.output
-    db.session.expire_all()
-    assert db.session.get(MediaFile, audio_id) is None
+    assert media_row(key).removed_at is not None
     assert not store.exists(key)
     assert store.exists(newly_unused_key)
     assert not abandoned.exists()
@@ -244,8 +346,7 @@ def test_sweep_command_refuses_a_grace_period_below_a_day(
 
 
 def test_media_root_without_files_sweeps_cleanly(app: Flask, runner: FlaskCliRunner) -> None:
-    root = Path(app.config["CATALOG_MEDIA_ROOT"])
-    shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(Path(app.config["CATALOG_MEDIA_ROOT"]), ignore_errors=True)
 
     result = runner.invoke(args=["media", "sweep"])
 

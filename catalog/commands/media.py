@@ -33,25 +33,24 @@ def sweep_command(grace_days: int, dry_run: bool) -> None:
     store = MediaStore(current_app.config["CATALOG_MEDIA_ROOT"])
     grace = timedelta(days=grace_days)
     now = utcnow()
+    if dry_run:
+        planned = media_sweep.preview(db.session, now, grace=grace)
+        expired_bytes = sum(file.size_bytes for file in planned.expired)
+        strays = media_sweep.stray_keys(db.session, store)
+        click.echo(
+            f"Would mark {planned.newly_unused} file(s) unused and {planned.used_again} in use "
+            f"again, remove {len(planned.expired)} file(s) unused for {grace_days} day(s) or more "
+            f"({expired_bytes / 1e6:.1f} MB) and check {len(strays)} file(s) no record names."
+        )
+        return
     with write_intent():
         marked = media_sweep.mark_and_expire(db.session, now, grace=grace)
-        if dry_run:
-            db.session.rollback()
-        else:
-            db.session.commit()
+        db.session.commit()
     click.echo(
         f"{marked.newly_unused} file(s) newly unused, removed if still unused in {grace_days} "
         f"day(s); {marked.used_again} file(s) in use again."
     )
-    if dry_run:
-        expired_bytes = sum(file.size_bytes for file in marked.expired)
-        strays = media_sweep.stray_keys(db.session, store)
-        click.echo(
-            f"Would remove {len(marked.expired)} file(s) unused for {grace_days} day(s) or more "
-            f"({expired_bytes / 1e6:.1f} MB) and check {len(strays)} file(s) no record names."
-        )
-        return
-    removed = media_sweep.remove_files(db.session, store, marked.expired)
+    removed = media_sweep.remove_files(db.session, store, marked.expired, now)
     removed_bytes = sum(file.size_bytes for file in removed)
     stray_count = media_sweep.remove_stray_files(db.session, store, now, grace=grace)
     abandoned = store.sweep_incoming(older_than=ABANDONED_UPLOAD_AGE, now=now)

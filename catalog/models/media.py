@@ -48,6 +48,9 @@ class MediaFile(db.Model):  # type: ignore[name-defined,misc]
     # Set by ``catalog media sweep`` when nothing uses the file any more, cleared
     # when something does again; the file is removed a grace period after it.
     unused_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the sweep removed the bytes. The row stays: download counts of past
+    # days are recounted from its facts, and an identical upload revives it.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def extension(self) -> str:
