@@ -51,7 +51,8 @@ _MEDIA_REFERENCES = {
     Chapter: ("image_id",),
     MediaFile: ("cover_id",),
 }
-_SKIPPED = {"id", "show_id", "episode_id", "person_id"}
+# Ids are the target's own; whether a file is in use is the target's sweep's business.
+_SKIPPED = {"id", "show_id", "episode_id", "person_id", "unused_since", "removed_at"}
 
 
 class InvalidArchive(InvalidInput):

@@ -17,15 +17,16 @@ checks (``MediaStore.remove_unless_stored_since``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Final, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Update, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Update, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from catalog.database import write_intent
 from catalog.models import Chapter, Episode, MediaFile, Person, Show
 from catalog.storage import MediaStore
 
@@ -50,16 +51,34 @@ class MarkResult:
     expired: list[UnusedFile]
 
 
-def is_used() -> ColumnElement[bool]:
-    """Match media files that a show, episode, chapter, person or audio file (as its cover) uses."""
+def is_used(media: Any = MediaFile) -> ColumnElement[bool]:
+    """Match media files a show, episode, chapter, person or live audio file (its cover) uses."""
     audio = aliased(MediaFile)
     return or_(
-        exists().where(Episode.audio_id == MediaFile.id),
-        exists().where(Episode.artwork_id == MediaFile.id),
-        exists().where(Show.artwork_id == MediaFile.id),
-        exists().where(Chapter.image_id == MediaFile.id),
-        exists().where(Person.photo_id == MediaFile.id),
-        exists().where(audio.cover_id == MediaFile.id),
+        exists().where(Episode.audio_id == media.id),
+        exists().where(Episode.artwork_id == media.id),
+        exists().where(Show.artwork_id == media.id),
+        exists().where(Chapter.image_id == media.id),
+        exists().where(Person.photo_id == media.id),
+        exists().where(audio.cover_id == media.id, audio.removed_at.is_(None)),
+    )
+
+
+def _unlocked(condition: Callable[[Any], ColumnElement[bool]], **values: Any) -> Update:
+    """UPDATE the media rows meeting ``condition`` that no other transaction holds right now.
+
+    On PostgreSQL the sweep locks only rows nobody else does (SKIP LOCKED): an
+    import reviving several rows at once neither waits for it nor deadlocks with
+    it, and what is skipped is swept next time. SQLite writers take turns anyway.
+    ``condition`` is given the table to test, and is tested again once locked.
+    """
+    candidate = aliased(MediaFile)
+    chosen = select(candidate.id).where(condition(candidate)).with_for_update(skip_locked=True)
+    return (
+        update(MediaFile)
+        .where(MediaFile.id.in_(chosen), condition(MediaFile))
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -73,29 +92,31 @@ def mark_and_expire(session: Session, now: datetime, *, grace: timedelta = GRACE
     """
     used_again = _count_updated(
         session,
-        update(MediaFile)
-        .where(or_(MediaFile.unused_since.is_not(None), MediaFile.removed_at.is_not(None)))
-        .where(is_used())
-        .values(unused_since=None, removed_at=None),
+        _unlocked(
+            lambda media: and_(
+                or_(media.unused_since.is_not(None), media.removed_at.is_not(None)),
+                is_used(media),
+            ),
+            unused_since=None,
+            removed_at=None,
+        ),
     )
     newly_unused = _count_updated(
         session,
-        update(MediaFile)
-        .where(MediaFile.unused_since.is_(None), ~is_used())
-        .values(unused_since=now),
+        _unlocked(
+            lambda media: and_(media.unused_since.is_(None), ~is_used(media)),
+            unused_since=now,
+        ),
     )
-    # The UPDATE locks each row it gives up: an upload reviving the row waits for
-    # this transaction, and this one skips rows an upload revived first.
     expired = session.execute(
-        update(MediaFile)
-        .where(
-            MediaFile.removed_at.is_(None),
-            MediaFile.unused_since <= now - grace,
-            ~is_used(),
-        )
-        .values(removed_at=now)
-        .returning(MediaFile.storage_key, MediaFile.size_bytes, MediaFile.unused_since)
-        .execution_options(synchronize_session=False)
+        _unlocked(
+            lambda media: and_(
+                media.removed_at.is_(None),
+                media.unused_since <= now - grace,
+                ~is_used(media),
+            ),
+            removed_at=now,
+        ).returning(MediaFile.storage_key, MediaFile.size_bytes, MediaFile.unused_since)
     ).all()
     return MarkResult(
         newly_unused,
@@ -129,7 +150,7 @@ def preview(session: Session, now: datetime, *, grace: timedelta = GRACE) -> Mar
 
 def _count_updated(session: Session, statement: Update) -> int:
     """Run an UPDATE and return how many rows it changed."""
-    result = session.execute(statement.execution_options(synchronize_session=False))
+    result = session.execute(statement)
     return int(cast(CursorResult[Any], result).rowcount)
 
 
@@ -149,13 +170,15 @@ def remove_files(
         ):
             removed.append(file)
             continue
-        session.execute(
-            update(MediaFile)
-            .where(MediaFile.storage_key == file.key, MediaFile.removed_at.is_not(None))
-            .values(removed_at=None, unused_since=now)
-            .execution_options(synchronize_session=False)
-        )
-        session.commit()
+        session.rollback()  # write from a fresh transaction, not the checks' snapshot
+        with write_intent():
+            session.execute(
+                update(MediaFile)
+                .where(MediaFile.storage_key == file.key, MediaFile.removed_at.is_not(None))
+                .values(removed_at=None, unused_since=now)
+                .execution_options(synchronize_session=False)
+            )
+            session.commit()
     return removed
 
 

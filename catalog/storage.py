@@ -17,6 +17,7 @@ import hashlib
 import os
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,6 +45,10 @@ _KEY = re.compile(r"([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})\.([a-z0-9]{1,8})"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _EXTENSION = re.compile(r"[a-z0-9]{1,8}")
 _TEMP_NAME = re.compile(r"[0-9a-f]{32}\.part")
+_REMOVING = ".removing"
+_SET_ASIDE = re.compile(r"([0-9a-f]{64}\.[a-z0-9]{1,8})\.[0-9a-f]{16}\.removing")
+# Younger files are not freshened again; below the shortest grace period a sweep allows.
+_FRESH_SECONDS = 3600
 # Image formats browsers and podcast apps all display, and the extension each is stored under.
 _IMAGE_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 
@@ -147,12 +152,19 @@ class MediaStore:
         """Mark the file under ``key`` as stored now, if there is one; return whether there is.
 
         Storing bytes that are already stored only freshens them, so a sweep
-        never removes a file that an upload has just relied on (git does the same).
+        never removes a file that an upload has just relied on (git does the
+        same). A file stored within the last hour is left as it is: no sweep
+        removes one that young, and its validators (from its time) stay put.
         """
         try:
-            os.utime(self.path_for(key))
+            path = self.path_for(key)
+            if path.stat().st_mtime > time.time() - _FRESH_SECONDS:
+                return True
+            os.utime(path)
         except FileNotFoundError:
             return False
+        except PermissionError:
+            return False  # someone else's file: the caller stores its own copy over it
         return True
 
     def remove_unless_stored_since(
@@ -163,28 +175,59 @@ class MediaStore:
         The file is first moved aside, then judged: an upload of the same bytes
         either freshened it before (its time is new, so it goes back) or finds
         it gone and puts its own copy in place; ``still_needed`` is asked after
-        the move, so a record made meanwhile brings it back too. Returns whether
-        the file was removed.
+        the move, so a record made meanwhile brings it back too. Whatever goes
+        wrong on the way, the file goes back. Returns whether it was removed.
         """
         try:
             path = self.path_for(key)
-        except NotFound:
-            return False  # not a key this store makes: nothing of ours to remove
+            if path.stat().st_mtime > moment.timestamp():
+                return False  # stored since: not even moved aside
+        except (NotFound, FileNotFoundError):
+            return False  # not a key this store makes, or nothing there to remove
         self.incoming.mkdir(parents=True, exist_ok=True)
-        aside = self.incoming / f"{path.name}.{secrets.token_hex(8)}.removing"
+        aside = self.incoming / f"{path.name}.{secrets.token_hex(8)}{_REMOVING}"
         try:
             os.rename(path, aside)
         except FileNotFoundError:
             return False
-        if aside.stat().st_mtime > moment.timestamp() or still_needed():
+        removed = False
+        try:
+            removed = aside.stat().st_mtime <= moment.timestamp() and not still_needed()
+        finally:
+            if removed:
+                os.unlink(aside)
+            else:
+                # Same name, same bytes: replacing an upload's fresh copy changes nothing.
+                os.replace(aside, path)
+        return removed
+
+    def restore_set_aside(self) -> int:
+        """Put back files a sweep set aside and never finished with (it died); return how many.
+
+        Only files whose key is empty go back; the others were removed on
+        purpose or replaced by an upload since, and the copies set aside go.
+        """
+        restored = 0
+        try:
+            entries = list(os.scandir(self.incoming))
+        except FileNotFoundError:
+            return 0
+        for entry in entries:
+            match = _SET_ASIDE.fullmatch(entry.name)
+            if match is None or not entry.is_file(follow_symlinks=False):
+                continue
+            name = match[1]
             try:
-                os.link(aside, path)
-            except FileExistsError:
-                pass  # an upload has put the same bytes back already
-            os.unlink(aside)
-            return False
-        os.unlink(aside)
-        return True
+                path = self.path_for(f"{name[:2]}/{name[2:4]}/{name}")
+            except NotFound:
+                continue
+            if path.exists():
+                os.unlink(entry.path)
+            else:
+                _make_dirs(path.parent)
+                os.replace(entry.path, path)
+                restored += 1
+        return restored
 
     def keys(self) -> Iterator[str]:
         """Yield the key of every stored file (not the uploads still arriving)."""

@@ -7,8 +7,9 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from flask import Flask
-from flask.testing import FlaskCliRunner
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select, update
 
 from catalog import downloads, episodes, media_sweep, uploads
@@ -245,6 +246,75 @@ def test_storing_bytes_already_stored_marks_the_file_as_just_stored(app: Flask) 
     upload_sample(store)
 
     assert store.path_for(key).stat().st_mtime > (datetime.now(UTC) - DAY).timestamp()
+
+
+def test_the_cover_of_removed_audio_goes_one_grace_period_later(app: Flask) -> None:
+    store = store_of(app)
+    cover = make_audio(kind="image", mime_type="image/jpeg", duration_seconds=None)
+    episode = make_episode(make_show(), audio=make_audio(cover_id=cover.id))
+    cover_id = cover.id
+    db.session.commit()
+    episodes.delete_episode(db.session, episode)
+    db.session.commit()
+    first = later()
+
+    sweep(first, store)
+    assert media_row(cover.storage_key).unused_since is None  # its audio is not removed yet
+    sweep(first + 7 * DAY, store)  # the audio's bytes go; now nothing uses the cover
+    marked, _ = sweep(first + 8 * DAY, store)
+
+    assert marked.newly_unused == 1
+    assert db.session.get(MediaFile, cover_id).unused_since == first + 8 * DAY
+
+
+def test_a_failing_check_puts_the_file_back(app: Flask) -> None:
+    store = store_of(app)
+    key = make_audio().storage_key
+    db.session.commit()
+    stored_long_ago(store.path_for(key))
+
+    def broken() -> bool:
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        store.remove_unless_stored_since(key, datetime.now(UTC), still_needed=broken)
+
+    assert store.exists(key)
+    assert not list(store.incoming.glob("*.removing"))
+
+
+def test_files_a_dead_sweep_set_aside_are_put_back(app: Flask) -> None:
+    store = store_of(app)
+    missing, present = make_audio().storage_key, make_audio().storage_key
+    db.session.commit()
+    store.incoming.mkdir(parents=True, exist_ok=True)
+    for key in (missing, present):
+        name = store.path_for(key).name
+        shutil.copyfile(store.path_for(key), store.incoming / f"{name}.{'0' * 16}.removing")
+    store.path_for(missing).unlink()
+
+    assert store.restore_set_aside() == 1
+
+    assert store.exists(missing)
+    assert store.exists(present)
+    assert not list(store.incoming.glob("*.removing"))
+
+
+def test_removed_media_answers_404(app: Flask, client: FlaskClient) -> None:
+    store = store_of(app)
+    episode = make_episode(make_show())
+    key = episode.audio.storage_key
+    db.session.commit()
+    assert client.head(f"/media/{key}/episode.mp3").status_code == 200
+    episodes.delete_episode(db.session, episode)
+    db.session.commit()
+    first = later()
+    sweep(first, store)
+    sweep(first + 7 * DAY, store)
+
+    response = client.get(f"/media/{key}/episode.mp3")
+
+    assert response.status_code == 404
 
 
 def test_files_no_record_names_are_removed_after_the_grace_period(app: Flask) -> None:

@@ -43,6 +43,7 @@ def sweep_command(grace_days: int, dry_run: bool) -> None:
             f"({expired_bytes / 1e6:.1f} MB) and check {len(strays)} file(s) no record names."
         )
         return
+    store.restore_set_aside()  # from a sweep that died halfway
     with write_intent():
         marked = media_sweep.mark_and_expire(db.session, now, grace=grace)
         db.session.commit()
