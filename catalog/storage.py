@@ -208,15 +208,8 @@ class MediaStore:
         purpose or replaced by an upload since, and the copies set aside go.
         """
         restored = 0
-        try:
-            entries = list(os.scandir(self.incoming))
-        except FileNotFoundError:
-            return 0
-        for entry in entries:
-            match = _SET_ASIDE.fullmatch(entry.name)
-            if match is None or not entry.is_file(follow_symlinks=False):
-                continue
-            name = match[1]
+        for entry in self._incoming_files(_SET_ASIDE):
+            name = entry.name.rsplit(".", 2)[0]  # "<sha256>.<ext>.<token>.removing"
             try:
                 path = self.path_for(f"{name[:2]}/{name[2:4]}/{name}")
             except NotFound:
@@ -311,13 +304,7 @@ class MediaStore:
         """
         cutoff = (now - older_than).timestamp()
         removed = 0
-        try:
-            entries = list(os.scandir(self.incoming))
-        except FileNotFoundError:
-            return 0
-        for entry in entries:
-            if not _TEMP_NAME.fullmatch(entry.name) or not entry.is_file(follow_symlinks=False):
-                continue
+        for entry in self._incoming_files(_TEMP_NAME):
             try:
                 if entry.stat(follow_symlinks=False).st_mtime < cutoff:
                     os.unlink(entry.path)
@@ -325,6 +312,18 @@ class MediaStore:
             except FileNotFoundError:
                 continue  # finished or swept by another process meanwhile
         return removed
+
+    def _incoming_files(self, name: re.Pattern[str]) -> list[os.DirEntry[str]]:
+        """List the files in ``.incoming/`` whose whole name matches ``name``."""
+        try:
+            entries = list(os.scandir(self.incoming))
+        except FileNotFoundError:
+            return []
+        return [
+            entry
+            for entry in entries
+            if name.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)
+        ]
 
     def _store_cover(self, staging: _Staging, cover: CoverArt | None) -> str | None:
         """Store the audio file's embedded cover as an image of its own, if it is a usable one."""

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from catalog import downloads, episodes, media_sweep, uploads
 from catalog.extensions import db
-from catalog.models import Chapter, MediaFile
+from catalog.models import Chapter, MediaFile, Show
 from catalog.storage import MediaStore
 from tests.factories import SAMPLE_MP3, make_audio, make_episode, make_person, make_show
 
@@ -56,6 +56,27 @@ def media_row(key: str) -> MediaFile:
     row = db.session.scalar(select(MediaFile).where(MediaFile.storage_key == key))
     assert row is not None
     return row
+
+
+def given_up(
+    store: MediaStore, audio: MediaFile, show: Show | None = None
+) -> tuple[str, media_sweep.MarkResult, datetime]:
+    """Delete the one episode using ``audio`` and sweep until its file is given up.
+
+    The bytes are still there: the sweep has committed, not yet removed them.
+    """
+    key = audio.storage_key
+    episode = make_episode(show or make_show(), audio=audio)
+    db.session.commit()
+    episodes.delete_episode(db.session, episode)
+    db.session.commit()
+    stored_long_ago(store.path_for(key))
+    now = datetime.now(UTC)
+    sweep(now - 10 * DAY, store)
+    marked = media_sweep.mark_and_expire(db.session, now)
+    db.session.commit()
+    assert [file.key for file in marked.expired] == [key]
+    return key, marked, now
 
 
 def test_a_deleted_episodes_audio_is_removed_only_after_the_grace_period(app: Flask) -> None:
@@ -169,18 +190,7 @@ def test_uploading_the_same_bytes_after_they_were_removed_brings_them_back(app: 
 def test_an_upload_racing_the_sweep_keeps_its_file(app: Flask) -> None:
     """The sweep gave the file up; before it removes the bytes, the same bytes are uploaded."""
     store = store_of(app)
-    audio = upload_sample(store)
-    key = audio.storage_key
-    episode = make_episode(make_show(), audio=audio)
-    db.session.commit()
-    episodes.delete_episode(db.session, episode)
-    db.session.commit()
-    stored_long_ago(store.path_for(key))
-    now = datetime.now(UTC)
-    sweep(now - 10 * DAY, store)
-    marked = media_sweep.mark_and_expire(db.session, now)
-    db.session.commit()
-    assert [file.key for file in marked.expired] == [key]
+    key, marked, now = given_up(store, upload_sample(store))
 
     revived = upload_sample(store)  # freshens the file and revives the row
     db.session.commit()
@@ -194,16 +204,9 @@ def test_an_upload_racing_the_sweep_keeps_its_file(app: Flask) -> None:
 def test_a_record_using_the_file_before_its_bytes_go_keeps_them(app: Flask) -> None:
     store = store_of(app)
     show = make_show()
-    episode = make_episode(show)
-    audio_id, key = episode.audio.id, episode.audio.storage_key
-    db.session.commit()
-    episodes.delete_episode(db.session, episode)
-    db.session.commit()
-    stored_long_ago(store.path_for(key))
-    now = datetime.now(UTC)
-    sweep(now - 10 * DAY, store)
-    marked = media_sweep.mark_and_expire(db.session, now)
-    db.session.commit()
+    audio = make_audio()
+    audio_id = audio.id
+    key, marked, now = given_up(store, audio, show)
 
     make_episode(show, audio_id=audio_id)  # chosen again, no bytes stored
     db.session.commit()
@@ -216,17 +219,7 @@ def test_a_record_using_the_file_before_its_bytes_go_keeps_them(app: Flask) -> N
 
 def test_a_file_stored_again_but_not_yet_recorded_is_kept_and_watched_again(app: Flask) -> None:
     store = store_of(app)
-    audio = upload_sample(store)
-    key = audio.storage_key
-    episode = make_episode(make_show(), audio=audio)
-    db.session.commit()
-    episodes.delete_episode(db.session, episode)
-    db.session.commit()
-    stored_long_ago(store.path_for(key))
-    now = datetime.now(UTC)
-    sweep(now - 10 * DAY, store)
-    marked = media_sweep.mark_and_expire(db.session, now)
-    db.session.commit()
+    key, marked, now = given_up(store, upload_sample(store))
 
     with SAMPLE_MP3.open("rb") as stream:  # stored, its record not yet committed
         store.ingest_audio(stream, original_filename="episode.mp3", max_bytes=MAX_BYTES)
@@ -342,11 +335,12 @@ def test_files_no_record_names_are_removed_after_the_grace_period(app: Flask) ->
     assert not_a_key.exists()
 
 
-def test_sweep_command_dry_run_changes_nothing(app: Flask, runner: FlaskCliRunner) -> None:
-    store = store_of(app)
+def two_deleted_episodes() -> tuple[str, str]:
+    """Delete two episodes: one's audio unused for a month already, the other's just now."""
     episode = make_episode(make_show())
     audio_id, key = episode.audio.id, episode.audio.storage_key
     newly_deleted = make_episode(make_show())
+    newly_unused_key = newly_deleted.audio.storage_key
     db.session.commit()
     episodes.delete_episode(db.session, episode)
     episodes.delete_episode(db.session, newly_deleted)
@@ -354,6 +348,12 @@ def test_sweep_command_dry_run_changes_nothing(app: Flask, runner: FlaskCliRunne
         update(MediaFile).where(MediaFile.id == audio_id).values(unused_since=later() - 30 * DAY)
     )
     db.session.commit()
+    return key, newly_unused_key
+
+
+def test_sweep_command_dry_run_changes_nothing(app: Flask, runner: FlaskCliRunner) -> None:
+    store = store_of(app)
+    key, _ = two_deleted_episodes()
 
     result = runner.invoke(args=["media", "sweep", "--dry-run"])
 
@@ -370,17 +370,7 @@ def test_sweep_command_removes_expired_files_and_abandoned_uploads(
     app: Flask, runner: FlaskCliRunner
 ) -> None:
     store = store_of(app)
-    episode = make_episode(make_show())
-    audio_id, key = episode.audio.id, episode.audio.storage_key
-    newly_deleted = make_episode(make_show())
-    newly_unused_key = newly_deleted.audio.storage_key
-    db.session.commit()
-    episodes.delete_episode(db.session, episode)
-    episodes.delete_episode(db.session, newly_deleted)
-    db.session.execute(
-        update(MediaFile).where(MediaFile.id == audio_id).values(unused_since=later() - 30 * DAY)
-    )
-    db.session.commit()
+    key, newly_unused_key = two_deleted_episodes()
     stored_long_ago(store.path_for(key))
     abandoned = store.incoming / ("e" * 32 + ".part")
     abandoned.parent.mkdir(parents=True, exist_ok=True)
