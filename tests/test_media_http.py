@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 from collections.abc import Iterator
@@ -15,9 +16,10 @@ from flask.testing import FlaskClient
 
 from catalog import create_app
 from catalog.downloads import flush_all_recorders
+from catalog.errors import NotFound
 from catalog.extensions import db
 from catalog.models import Episode, MediaFile
-from catalog.public.media import MAX_RANGES, media_delivery
+from catalog.public.media import MAX_RANGES, Answer, answer_response, media_delivery
 from catalog.storage import MediaStore, key_for
 from tests.factories import make_audio, make_episode, make_show
 
@@ -374,3 +376,25 @@ def test_media_counting_off_records_nothing(app_config: dict[str, Any], app: Fla
         assert fetch(quiet.test_client(), url)["status"] == 200
         assert media_delivery(quiet).recorder is None
     close_app(quiet)
+
+
+@pytest.mark.parametrize(
+    "ranges", [((0, 9),), ((0, 9), (20, 29))], ids=["one-range", "several-ranges"]
+)
+def test_a_file_removed_after_it_was_found_is_not_found(
+    app: Flask, tmp_path: Path, ranges: tuple[tuple[int, int], ...]
+) -> None:
+    """A media sweep may remove a file between the lookup and the answer: 404, not 500."""
+    with app.test_request_context("/media/key/episode.mp3"), pytest.raises(NotFound):
+        answer_response(tmp_path / "removed.mp3", "audio/mpeg", Answer(206, 100, ranges))
+
+
+def test_a_multipart_body_never_read_still_closes_its_file(app: Flask, tmp_path: Path) -> None:
+    path = tmp_path / "episode.mp3"
+    path.write_bytes(bytes(100))
+    with app.test_request_context("/media/key/episode.mp3"):
+        response = answer_response(path, "audio/mpeg", Answer(206, 100, ((0, 9), (20, 29))))
+
+    response.close()  # the client went away before the server read a byte
+    del response
+    gc.collect()  # an unclosed file would warn here, and warnings are errors

@@ -13,7 +13,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO
@@ -21,7 +21,7 @@ from typing import IO
 from flask import Flask, Response, current_app, request
 from werkzeug.datastructures import Headers
 from werkzeug.http import http_date, parse_date, parse_etags, unquote_etag
-from werkzeug.wsgi import wrap_file
+from werkzeug.wsgi import ClosingIterator, wrap_file
 
 from catalog.analytics import MediaRequest, answer_exclusion_reason
 from catalog.database import utcnow
@@ -178,7 +178,7 @@ def answer_response(path: os.PathLike[str], mime_type: str, answer: Answer) -> R
     if request.method == "HEAD":
         response = Response(status=answer.status, content_type=mime_type)
     else:
-        file = open(path, "rb")  # noqa: SIM115  (closed by the WSGI server)
+        file = _open_or_not_found(path)  # closed by the WSGI server
         file.seek(start)
         body = wrap_file(request.environ, _FileSlice(file, length))  # type: ignore[arg-type]
         response = Response(
@@ -233,29 +233,40 @@ def _multipart_response(path: os.PathLike[str], mime_type: str, answer: Answer) 
     ]
     tail = f"\r\n--{boundary}--\r\n".encode()
     length = sum(map(len, heads)) + len(tail) + sum(e - s + 1 for s, e in answer.ranges)
-    body = [] if request.method == "HEAD" else _multipart_body(path, answer.ranges, heads, tail)
+    body: Iterable[bytes] = []
+    if request.method != "HEAD":
+        file = _open_or_not_found(path)
+        # Closed when the server closes the body, even if it never reads it.
+        body = ClosingIterator(_multipart_body(file, answer.ranges, heads, tail), file.close)
     response = Response(body, status=206, direct_passthrough=True)
     response.content_type = f"multipart/byteranges; boundary={boundary}"
     response.content_length = length
     return response
 
 
+def _open_or_not_found(path: os.PathLike[str]) -> IO[bytes]:
+    """Open a file found a moment ago; one removed since (a media sweep) is not found."""
+    try:
+        return open(path, "rb")  # noqa: SIM115  (the caller's response closes it)
+    except FileNotFoundError:
+        raise NotFound("This file does not exist.") from None
+
+
 def _multipart_body(
-    path: os.PathLike[str], ranges: tuple[tuple[int, int], ...], heads: list[bytes], tail: bytes
+    file: IO[bytes], ranges: tuple[tuple[int, int], ...], heads: list[bytes], tail: bytes
 ) -> Iterator[bytes]:
-    """Yield each part's head and bytes; the file opens on the first read and closes with it."""
-    with open(path, "rb") as file:
-        for head, (start, end) in zip(heads, ranges, strict=True):
-            yield head
-            file.seek(start)
-            remaining = end - start + 1
-            while remaining:
-                chunk = file.read(min(remaining, 256 * 1024))
-                if not chunk:
-                    return
-                remaining -= len(chunk)
-                yield chunk
-        yield tail
+    """Yield each part's head and bytes from ``file``."""
+    for head, (start, end) in zip(heads, ranges, strict=True):
+        yield head
+        file.seek(start)
+        remaining = end - start + 1
+        while remaining:
+            chunk = file.read(min(remaining, 256 * 1024))
+            if not chunk:
+                return
+            remaining -= len(chunk)
+            yield chunk
+    yield tail
 
 
 # ------------------------------------------------------- per-app state
