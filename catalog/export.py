@@ -34,7 +34,16 @@ from catalog.errors import InvalidInput
 from catalog.feed import build_feed
 from catalog.feed_source import all_feed_items, feed_channel
 from catalog.links import SiteLinks
-from catalog.models import Chapter, Credit, Episode, MediaFile, Person, Show, Transcript
+from catalog.models import (
+    MEDIA_REFERENCES,
+    Chapter,
+    Credit,
+    Episode,
+    MediaFile,
+    Person,
+    Show,
+    Transcript,
+)
 from catalog.storage import MediaStore
 from catalog.uploads import known_media
 
@@ -43,14 +52,6 @@ ARCHIVE_VERSION = 1
 MANIFEST = "show.json"
 MEDIA_DIR = "media"
 
-# Foreign keys to media files, written as the file's storage key instead of an id.
-_MEDIA_REFERENCES = {
-    Show: ("artwork_id",),
-    Episode: ("artwork_id", "audio_id"),
-    Person: ("photo_id",),
-    Chapter: ("image_id",),
-    MediaFile: ("cover_id",),
-}
 # Ids are the target's own; whether a file is in use is the target's sweep's business.
 _SKIPPED = {"id", "show_id", "episode_id", "person_id", "unused_since", "removed_at"}
 
@@ -196,7 +197,7 @@ def build_opml(shows: Iterable[Show], links: SiteLinks) -> bytes:
 
 def _row(session: Session, record: Any) -> dict[str, Any]:
     """Return every column of ``record`` as JSON values, media ids as storage keys."""
-    references = _MEDIA_REFERENCES.get(type(record), ())
+    references = MEDIA_REFERENCES.get(type(record), ())
     row: dict[str, Any] = {}
     for column in record.__table__.columns:
         if column.key in _SKIPPED:
@@ -214,7 +215,7 @@ def _row(session: Session, record: Any) -> dict[str, Any]:
 
 def _values(model: type[Any], row: dict[str, Any], media: dict[str, MediaFile]) -> dict[str, Any]:
     """Turn an archived row back into constructor arguments for ``model``."""
-    references = _MEDIA_REFERENCES.get(model, ())
+    references = MEDIA_REFERENCES.get(model, ())
     values: dict[str, Any] = {}
     for column in model.__table__.columns:
         key = column.key

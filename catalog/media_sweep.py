@@ -27,10 +27,12 @@ from sqlalchemy import ColumnElement, CursorResult, Update, and_, exists, func, 
 from sqlalchemy.orm import Session, aliased
 
 from catalog.database import write_intent
-from catalog.models import Chapter, Episode, MediaFile, Person, Show
+from catalog.models import MEDIA_REFERENCES, MediaFile
 from catalog.storage import MediaStore
 
 GRACE: Final = timedelta(days=7)
+# What the sweep reports of each file it gives up.
+_UNUSED_FILE: Final = (MediaFile.storage_key, MediaFile.size_bytes, MediaFile.unused_since)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,15 +54,29 @@ class MarkResult:
 
 
 def is_used(media: Any = MediaFile) -> ColumnElement[bool]:
-    """Match media files a show, episode, chapter, person or live audio file (its cover) uses."""
-    audio = aliased(MediaFile)
-    return or_(
-        exists().where(Episode.audio_id == media.id),
-        exists().where(Episode.artwork_id == media.id),
-        exists().where(Show.artwork_id == media.id),
-        exists().where(Chapter.image_id == media.id),
-        exists().where(Person.photo_id == media.id),
-        exists().where(audio.cover_id == media.id, audio.removed_at.is_(None)),
+    """Match media files a record names (``MEDIA_REFERENCES``); a cover only of live audio."""
+    uses = []
+    for model, columns in MEDIA_REFERENCES.items():
+        user: Any = aliased(model)
+        for column in columns:
+            named = getattr(user, column) == media.id
+            if model is MediaFile:  # a cover is used by its audio until that audio is removed
+                named = and_(named, user.removed_at.is_(None))
+            uses.append(exists().where(named))
+    return or_(*uses)
+
+
+def _used_again(media: Any) -> ColumnElement[bool]:
+    return and_(or_(media.unused_since.is_not(None), media.removed_at.is_not(None)), is_used(media))
+
+
+def _newly_unused(media: Any) -> ColumnElement[bool]:
+    return and_(media.unused_since.is_(None), ~is_used(media))
+
+
+def _expired(cutoff: datetime) -> Callable[[Any], ColumnElement[bool]]:
+    return lambda media: and_(
+        media.removed_at.is_(None), media.unused_since <= cutoff, ~is_used(media)
     )
 
 
@@ -90,33 +106,10 @@ def mark_and_expire(session: Session, now: datetime, *, grace: timedelta = GRACE
     no file. Rows stay (``removed_at`` is set): recounting past downloads needs
     their facts, and an upload of the same bytes revives them.
     """
-    used_again = _count_updated(
-        session,
-        _unlocked(
-            lambda media: and_(
-                or_(media.unused_since.is_not(None), media.removed_at.is_not(None)),
-                is_used(media),
-            ),
-            unused_since=None,
-            removed_at=None,
-        ),
-    )
-    newly_unused = _count_updated(
-        session,
-        _unlocked(
-            lambda media: and_(media.unused_since.is_(None), ~is_used(media)),
-            unused_since=now,
-        ),
-    )
+    used_again = _count_updated(session, _unlocked(_used_again, unused_since=None, removed_at=None))
+    newly_unused = _count_updated(session, _unlocked(_newly_unused, unused_since=now))
     expired = session.execute(
-        _unlocked(
-            lambda media: and_(
-                media.removed_at.is_(None),
-                media.unused_since <= now - grace,
-                ~is_used(media),
-            ),
-            removed_at=now,
-        ).returning(MediaFile.storage_key, MediaFile.size_bytes, MediaFile.unused_since)
+        _unlocked(_expired(now - grace), removed_at=now).returning(*_UNUSED_FILE)
     ).all()
     return MarkResult(
         newly_unused,
@@ -127,23 +120,11 @@ def mark_and_expire(session: Session, now: datetime, *, grace: timedelta = GRACE
 
 def preview(session: Session, now: datetime, *, grace: timedelta = GRACE) -> MarkResult:
     """Tell what :func:`mark_and_expire` would do, reading only (no locks taken)."""
-    newly_unused = session.scalar(
-        select(func.count()).where(MediaFile.unused_since.is_(None), ~is_used())
-    )
-    used_again = session.scalar(
-        select(func.count()).where(
-            or_(MediaFile.unused_since.is_not(None), MediaFile.removed_at.is_not(None)),
-            is_used(),
-        )
-    )
-    expired = session.execute(
-        select(MediaFile.storage_key, MediaFile.size_bytes, MediaFile.unused_since).where(
-            MediaFile.removed_at.is_(None), MediaFile.unused_since <= now - grace, ~is_used()
-        )
-    ).all()
+    count = select(func.count()).select_from(MediaFile)
+    expired = session.execute(select(*_UNUSED_FILE).where(_expired(now - grace)(MediaFile))).all()
     return MarkResult(
-        newly_unused or 0,
-        used_again or 0,
+        session.scalar(count.where(_newly_unused(MediaFile))) or 0,
+        session.scalar(count.where(_used_again(MediaFile))) or 0,
         [UnusedFile(key, size, since) for key, size, since in expired if since is not None],
     )
 

@@ -8,6 +8,16 @@ from catalog.models.person import Credit, Person
 from catalog.models.show import Show
 from catalog.models.user import ApiToken, User
 
+# Every column that names a media file: what an export writes as a storage key,
+# and what keeps a file from ``catalog media sweep``. A new one goes here.
+MEDIA_REFERENCES: dict[type, tuple[str, ...]] = {
+    Show: ("artwork_id",),
+    Episode: ("artwork_id", "audio_id"),
+    Person: ("photo_id",),
+    Chapter: ("image_id",),
+    MediaFile: ("cover_id",),
+}
+
 __all__ = [
     "AnalyticsSalt",
     "FeedCache",
@@ -19,6 +29,7 @@ __all__ = [
     "DailyDownloads",
     "DownloadEvent",
     "Episode",
+    "MEDIA_REFERENCES",
     "MediaFile",
     "Person",
     "Show",
