@@ -398,3 +398,14 @@ def test_a_multipart_body_never_read_still_closes_its_file(app: Flask, tmp_path:
     response.close()  # the client went away before the server read a byte
     del response
     gc.collect()  # an unclosed file would warn here, and warnings are errors
+
+
+def test_a_body_the_server_never_closes_still_closes_its_file(app: Flask, tmp_path: Path) -> None:
+    """werkzeug's development server skips close() when a browser resets a download."""
+    path = tmp_path / "episode.mp3"
+    path.write_bytes(bytes(100))
+    with app.test_request_context("/media/key/episode.mp3"):
+        response = answer_response(path, "audio/mpeg", Answer(206, 100, ((0, 9),)))
+
+    del response  # dropped without close()
+    gc.collect()  # an unclosed file would warn here, and warnings are errors

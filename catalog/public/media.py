@@ -220,6 +220,10 @@ class _FileSlice:
     def close(self) -> None:
         self.file.close()
 
+    # A server must close the body; werkzeug's development server skips it when
+    # the client resets the connection mid-download. The descriptor goes anyway.
+    __del__ = close
+
 
 def _multipart_response(path: os.PathLike[str], mime_type: str, answer: Answer) -> Response:
     """Answer several ranges as one ``multipart/byteranges`` body of known length."""
