@@ -369,13 +369,36 @@ def render_item(item: FeedItem) -> bytes:
 
 
 def render_items(items: Iterable[FeedItem]) -> list[memoryview]:
-    """Render episodes' ``<item>`` fragments in one lxml pass, in order.
+    """Render episodes' ``<item>`` fragments, in order, a few hundred per lxml pass.
 
     Each fragment is exactly what rendering its item alone would give; one
-    document and one serialization for all of them is what makes a
-    10,000-episode build about as fast as feedgen building the feed itself.
-    The fragments are views into that one serialization, not copies of it.
+    document and one serialization per batch is what makes a 10,000-episode
+    build about as fast as feedgen building the feed itself. Batches, not one
+    document for all: libxml2 then reuses the memory of the batch before
+    instead of growing the heap by a whole feed's tree and freeing half a
+    million nodes at once (a tenth of the build's time, measured), and peak
+    memory stays one batch's tree. The fragments are views into each batch's
+    serialization, not copies of it.
     """
+    fragments: list[memoryview] = []
+    batch: list[FeedItem] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == ITEMS_PER_PASS:
+            fragments += _render_batch(batch)
+            batch = []
+    if batch:
+        fragments += _render_batch(batch)
+    return fragments
+
+
+# Big enough that per-pass overhead vanishes, small enough that a pass's tree
+# stays in the CPU caches and in memory libxml2 already has (100-500 measured alike).
+ITEMS_PER_PASS: Final = 256
+
+
+def _render_batch(items: list[FeedItem]) -> list[memoryview]:
+    """Render ``items`` in one document and cut its serialization into fragments."""
     # The holder declares our prefixes, so lxml reuses them in every item
     # instead of inventing ns0:, ns1:, and the items themselves declare none.
     holder = etree.Element("channel", nsmap=_NAMESPACES)
@@ -388,8 +411,6 @@ def render_items(items: Iterable[FeedItem]) -> list[memoryview]:
         # of declaring it locally and being reconciled on append (~20% faster).
         entry.itunes.extend_rss(element)
         entry.podcast.extend_rss(element)
-    if len(holder) == 0:
-        return []
     serialized = etree.tostring(holder, encoding="UTF-8", xml_declaration=False)
     view = memoryview(serialized)
     # Cut after each item's end tag. Text and attribute values are escaped

@@ -16,6 +16,7 @@ from lxml import etree
 from catalog.apple_categories import APPLE_CATEGORIES, is_valid_category
 from catalog.errors import InvalidInput
 from catalog.feed import (
+    ITEMS_PER_PASS,
     FeedChannel,
     FeedItem,
     FeedPerson,
@@ -313,6 +314,19 @@ def test_render_items_in_one_pass_equals_rendering_each_alone() -> None:
     assert all(fragment.startswith(b"<item>") for fragment in map(bytes, fragments))
     # Text is escaped, so "</item>" in it does not cut: all items come from one serialization.
     assert len({id(fragment.obj) for fragment in fragments}) == 1
+
+
+def test_render_items_beyond_one_batch_keeps_order_and_bytes() -> None:
+    items = [
+        make_item(guid=f"urn:x:{number}", title=f"Episode {number}")
+        for number in range(2 * ITEMS_PER_PASS + 3)
+    ]
+
+    fragments = render_items(items)
+
+    assert [bytes(fragment) for fragment in fragments] == [render_item(item) for item in items]
+    # A few hundred items per serialization: a big feed's tree is never held whole.
+    assert len({id(fragment.obj) for fragment in fragments}) == 3
 
 
 def test_build_feed_declares_every_namespace_once_on_rss() -> None:

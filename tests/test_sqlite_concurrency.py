@@ -95,3 +95,13 @@ def test_deferred_transaction_that_reads_then_writes_fails_at_once(tmp_path):
     second.execute("COMMIT")
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         first.execute("UPDATE counter SET value = value + 1")
+
+
+def test_a_new_sqlite_file_has_large_pages_and_a_write_ahead_log(sqlite_app_config):
+    # A feed's item fragments are a few KB each: at 16 KiB four share a page,
+    # where at 4 KiB each took its own.
+    path = sqlite_app_config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA page_size").fetchone() == (16384,)
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    connection.close()
