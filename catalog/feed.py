@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from functools import lru_cache
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
@@ -403,15 +404,22 @@ def _render_batch(items: list[FeedItem]) -> list[memoryview]:
     # instead of inventing ns0:, ns1:, and the items themselves declare none.
     holder = etree.Element("channel", nsmap=_NAMESPACES)
     for item in items:
-        entry = _entry(item)
+        entry, published = _entry(item)
         element = entry.rss_entry(extensions=False)
+        # feedgen writes pubDate last of its own elements, and formats it by
+        # switching the whole process to the C locale and back for each item:
+        # slow (a tenth of rendering), and unsafe with threads serving other
+        # requests. Same place, same text, without the switch.
+        etree.SubElement(element, "pubDate").text = published
         holder.append(element)
         # Extensions write into an item that already sits under the holder, so
         # each itunes:/podcast: element finds its prefix there at once instead
         # of declaring it locally and being reconciled on append (~20% faster).
         entry.itunes.extend_rss(element)
         entry.podcast.extend_rss(element)
-    serialized = etree.tostring(holder, encoding="UTF-8", xml_declaration=False)
+    # Serializing to text and encoding that is faster than having libxml2
+    # write UTF-8 (~15%), and gives the same bytes.
+    serialized = etree.tostring(holder, encoding="unicode").encode()
     view = memoryview(serialized)
     # Cut after each item's end tag. Text and attribute values are escaped
     # ("<" is written "&lt;") and no element inside an item is named plain
@@ -440,8 +448,11 @@ def _serialize_alone(element: Any) -> bytes:
     return serialized
 
 
-def _entry(item: FeedItem) -> FeedEntry:
-    """Describe one episode to feedgen, refusing what no app could read."""
+def _entry(item: FeedItem) -> tuple[FeedEntry, str]:
+    """Describe one episode to feedgen, refusing what no app could read.
+
+    Returns the entry and the item's pubDate text, which feedgen is not given.
+    """
     entry = FeedEntry()
     entry.register_extension("itunes", ItunesEntryExtension)
     entry.register_extension("podcast", PodcastEntryExtension)
@@ -458,7 +469,7 @@ def _entry(item: FeedItem) -> FeedEntry:
     if item.link:
         entry.link(href=_line(item.link))
     entry.guid(_line(item.guid), permalink=False)
-    entry.pubDate(_utc(item.published_at, f'Episode "{title}"'))
+    published = format_datetime(_utc(item.published_at, f'Episode "{title}"'))
     if notes_html:
         entry.description(notes_html)
         entry.content(notes_html)
@@ -494,7 +505,7 @@ def _entry(item: FeedItem) -> FeedEntry:
     if item.chapters_url:
         podcast.chapters(_line(item.chapters_url))
 
-    return entry
+    return entry, published
 
 
 def render_frame(channel: FeedChannel) -> tuple[bytes, bytes]:
@@ -782,6 +793,12 @@ def _line(value: str | None) -> str:
 
 def _prose(value: str | None) -> str:
     """Clean multi-line text or HTML without shortening it; already clean text is returned as is."""
+    if value and value.isascii() and value[0] not in " \n" and value[-1] not in " \n":
+        # Most show notes: ASCII is NFC already, and deleting the control
+        # characters from its bytes is the fastest way to find there are none.
+        raw = value.encode("ascii")
+        if len(raw.translate(None, _ASCII_CONTROLS_BUT_NEWLINE)) == len(raw) and b" \n" not in raw:
+            return value
     if (
         value
         and value.replace("\n", "").isprintable()
@@ -792,6 +809,9 @@ def _prose(value: str | None) -> str:
     ):
         return value
     return clean_text(value, max_length=_UNLIMITED, multiline=True)
+
+
+_ASCII_CONTROLS_BUT_NEWLINE: Final = bytes([*range(0x0A), *range(0x0B, 0x20), 0x7F])
 
 
 def _utc(moment: datetime, what: str) -> datetime:

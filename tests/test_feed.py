@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import io
+import locale
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -515,6 +516,44 @@ def test_render_item_writes_pubdate_in_utc() -> None:
     item = parse_item(render_item(make_item(published_at=published_at)))
 
     assert item.findtext("pubDate") == "Thu, 02 May 2024 00:00:00 +0000"
+
+
+@pytest.mark.parametrize(
+    ("notes_html", "written"),
+    [
+        ("<p>Bell\x07</p>", "<p>Bell</p>"),
+        ("<p>Escape\x1b[0m</p>", "<p>Escape[0m</p>"),
+        ("<p>Delete\x7f</p>", "<p>Delete</p>"),
+        ("<p>Form\x0cfeed</p>", "<p>Formfeed</p>"),
+        ("<p>Trailing </p> \n<p>space</p>", "<p>Trailing </p>\n<p>space</p>"),
+        (" <p>Leading space</p>", "<p>Leading space</p>"),
+        ("<p>Tab\tand</p>\n<p>newline</p>", "<p>Tab\tand</p>\n<p>newline</p>"),
+    ],
+)
+def test_render_item_cleans_plain_ascii_notes(notes_html: str, written: str) -> None:
+    item = parse_item(render_item(make_item(notes_html=notes_html)))
+
+    assert item.findtext("description") == written
+    assert item.findtext("content:encoded", namespaces=NAMESPACES) == written
+
+
+def test_rendering_items_never_switches_the_process_locale(monkeypatch) -> None:
+    # feedgen formats dates by switching the locale of the whole process and
+    # back, which races with every other thread; our items' dates must not.
+    switches = []
+    query_or_switch = locale.setlocale
+
+    def recording(category: int, value: str | None = None) -> str:
+        if value is not None:
+            switches.append((category, value))
+        return query_or_switch(category, value)
+
+    monkeypatch.setattr(locale, "setlocale", recording)
+
+    fragments = render_items(make_normal_items())
+
+    assert fragments
+    assert switches == []
 
 
 def test_render_item_with_summary_only_describes_it_in_plain_text() -> None:
