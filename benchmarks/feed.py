@@ -450,7 +450,7 @@ def main() -> None:
                 static_url,
             ),
             "gunicorn, 2 sync workers": (gunicorn("sync"), app_url),
-            "gunicorn, 2 gthread workers x 4": (gunicorn("gthread", "--threads", "4"), app_url),
+            "gunicorn, 2 gthread workers x 8": (gunicorn("gthread", "--threads", "8"), app_url),
         }
         (workdir / "nginx").mkdir()
         (workdir / "nginx" / "nginx.conf").write_text(
@@ -464,11 +464,13 @@ def main() -> None:
                     measured = wrk(url, arguments.seconds)
                 if measured[0] > rates.get(name, (0.0, ""))[0]:
                     rates[name] = measured
-        with running(servers["gunicorn, 2 gthread workers x 4"][0], env, app_url):
-            etag = urllib.request.urlopen(app_url).headers["ETag"]
-            not_modified_rate, not_modified_errors = wrk(
-                app_url, arguments.seconds, {"If-None-Match": etag}
-            )
+        not_modified_rate, not_modified_errors = 0.0, ""
+        for _ in range(2):  # best of two, as above
+            with running(servers["gunicorn, 2 gthread workers x 8"][0], env, app_url):
+                etag = urllib.request.urlopen(app_url).headers["ETag"]
+                measured = wrk(app_url, arguments.seconds, {"If-None-Match": etag})
+            if measured[0] > not_modified_rate:
+                not_modified_rate, not_modified_errors = measured
         static_rate = rates["nginx static file (2 workers)"][0]
 
         print()
@@ -505,7 +507,7 @@ def main() -> None:
             ratio = f"ratio {rate / static_rate:5.3f}" if not name.startswith("nginx") else ""
             print(f"    {name + ':':35}{rate:7.0f} req/s ({errors}) {ratio}")
         print("    target: >= 0.5 of nginx, for the gthread workers the README deploys with")
-        print("(4) 304 Not Modified from gunicorn (gthread workers)")
+        print("(4) 304 Not Modified from gunicorn (gthread workers, best of two runs)")
         print(f"    304 responses:                   {not_modified_rate:9.0f} req/s", end="")
         print(f" ({not_modified_errors})")
     finally:
