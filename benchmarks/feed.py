@@ -264,16 +264,42 @@ def wrk(url: str, seconds: int, headers: dict[str, str] | None = None) -> tuple[
 
 
 @contextmanager
-def running(command: list[str], env: dict[str, str], url: str) -> Iterator[None]:
+def running(
+    command: list[str], env: dict[str, str], url: str, ready: Path | None = None, workers: int = 0
+) -> Iterator[None]:
+    """Run a server until the block ends, from when it answers ``url`` and all its workers are up.
+
+    A gunicorn worker loads the app after it is forked: load started while the
+    second worker was still loading would send every connection to the first
+    (wrk keeps them), and measure one core. Each worker marks itself ready
+    in the folder ``ready`` (``post_worker_init`` in ``GUNICORN_READY_HOOK``).
+    """
+    if ready is not None:
+        shutil.rmtree(ready, ignore_errors=True)
+        ready.mkdir()
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
+        deadline = time.monotonic() + 60
+        while ready is not None and len(list(ready.iterdir())) < workers:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"{command[0]} did not start {workers} workers")
+            time.sleep(0.1)
         wait_for(url)
         yield
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+GUNICORN_READY_HOOK = """
+import os
+
+
+def post_worker_init(worker):
+    open(os.path.join(os.environ["BENCHMARK_READY_DIR"], str(worker.pid)), "w").close()
+"""
 
 
 def nginx_config(root: Path, port: int, prefix: Path) -> str:
@@ -436,6 +462,8 @@ def main() -> None:
                 "--worker-class",
                 worker_class,
                 *threads,
+                "--config",
+                str(ready_hook),
                 "--bind",
                 f"127.0.0.1:{gunicorn_port}",
                 "--chdir",
@@ -443,14 +471,18 @@ def main() -> None:
                 "catalog:create_app()",
             ]
 
+        ready_hook = workdir / "gunicorn_ready.py"
+        ready_hook.write_text(GUNICORN_READY_HOOK)
+        env["BENCHMARK_READY_DIR"] = str(workdir / "ready")
         servers = {
             "nginx static file (2 workers)": (
                 ["nginx", "-p", str(workdir / "nginx"), "-c", str(workdir / "nginx" / "nginx.conf")]
                 + ["-g", "daemon off;"],
                 static_url,
+                0,
             ),
-            "gunicorn, 2 sync workers": (gunicorn("sync"), app_url),
-            "gunicorn, 2 gthread workers x 8": (gunicorn("gthread", "--threads", "8"), app_url),
+            "gunicorn, 2 sync workers": (gunicorn("sync"), app_url, 2),
+            "gunicorn, 2 gthread workers x 8": (gunicorn("gthread", "--threads", "8"), app_url, 2),
         }
         (workdir / "nginx").mkdir()
         (workdir / "nginx" / "nginx.conf").write_text(
@@ -459,14 +491,15 @@ def main() -> None:
         # Two interleaved rounds, best of each: load from elsewhere hits all alike.
         rates: dict[str, tuple[float, str]] = {}
         for _ in range(2):
-            for name, (command, url) in servers.items():
-                with running(command, env, url):
+            for name, (command, url, workers) in servers.items():
+                with running(command, env, url, workdir / "ready", workers):
                     measured = wrk(url, arguments.seconds)
                 if measured[0] > rates.get(name, (0.0, ""))[0]:
                     rates[name] = measured
         not_modified_rate, not_modified_errors = 0.0, ""
         for _ in range(2):  # best of two, as above
-            with running(servers["gunicorn, 2 gthread workers x 8"][0], env, app_url):
+            command, url, workers = servers["gunicorn, 2 gthread workers x 8"]
+            with running(command, env, url, workdir / "ready", workers):
                 etag = urllib.request.urlopen(app_url).headers["ETag"]
                 measured = wrk(app_url, arguments.seconds, {"If-None-Match": etag})
             if measured[0] > not_modified_rate:
