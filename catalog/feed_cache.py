@@ -68,8 +68,8 @@ from catalog.models import (
 MAX_AGE_SECONDS: Final = 300
 CACHE_CONTROL: Final = "public, max-age={max_age}, stale-while-revalidate=600, stale-if-error=86400"
 # Each process keeps the newest copy of each feed it serves, up to this many
-# bytes in all (the most recently served always). A feed served as a file
-# (``FeedBody.open``) takes the same memory again, or its gzipped size.
+# bytes in all (the most recently served always), counting gzipped copies and
+# the in-memory files big feeds are sent from (``FeedBody.open``).
 _MEMO_BYTES: Final = 256 * 1024 * 1024
 # Documents at least this big are served as files (``FeedBody.open``), at most
 # this many per process (each holds a file descriptor while its feed is kept).
@@ -106,7 +106,7 @@ class FeedBody:
         self.body = body
         self.items = items  # episode id -> (start, end) of its fragment in body
         self._gzip: bytes | None = None
-        self._files: dict[bool, _MemoryFile | None] = {}
+        self._files: dict[bool, _MemoryFile] = {}
         self._lock = Lock()
 
     @classmethod
@@ -151,10 +151,22 @@ class FeedBody:
         if len(content) < FILE_MIN_BYTES:
             return None
         with self._lock:
-            if gzipped not in self._files:
-                self._files[gzipped] = _MemoryFile.holding(content)
-            memory_file = self._files[gzipped]
-        return memory_file.open() if memory_file is not None else None
+            memory_file = self._files.get(gzipped)
+            if memory_file is None:
+                # None when the process holds enough files: asked again next
+                # time, when another feed may have given its file up.
+                memory_file = _MemoryFile.holding(content)
+                if memory_file is None:
+                    return None
+                self._files[gzipped] = memory_file
+        return memory_file.open()
+
+    @property
+    def size_in_memory(self) -> int:
+        """Bytes this copy of the feed holds: the document, its gzipped copy and their files."""
+        gzipped = len(self._gzip) if self._gzip is not None else 0
+        files = sum(memory_file.size for memory_file in list(self._files.values()))
+        return len(self.body) + gzipped + files
 
 
 class _MemoryFile:
@@ -164,17 +176,20 @@ class _MemoryFile:
     process keeps only so many: the rest of the feeds are sent as bytes.
     """
 
-    __slots__ = ("_descriptor",)
+    __slots__ = ("_descriptor", "size")
     _alive = 0
     _alive_lock = Lock()
+    # Reopening needs /proc (a dup would share the offset); without it, no files at all.
+    _IS_SUPPORTED: Final = hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd")
 
-    def __init__(self, descriptor: int) -> None:
+    def __init__(self, descriptor: int, size: int) -> None:
         self._descriptor = descriptor
+        self.size = size
 
     @classmethod
     def holding(cls, content: bytes) -> _MemoryFile | None:
         """Copy ``content`` into a new in-memory file; None where the system has none, or enough."""
-        if not hasattr(os, "memfd_create"):
+        if not cls._IS_SUPPORTED:
             return None
         with cls._alive_lock:
             if cls._alive >= _MEMORY_FILES_PER_PROCESS:
@@ -183,19 +198,19 @@ class _MemoryFile:
         try:
             descriptor = os.memfd_create("catalog-feed", os.MFD_CLOEXEC)
         except OSError:
-            cls._forget_one()
+            cls._count_closed()
             return None
+        memory_file = cls(descriptor, len(content))  # from here, dropping it cleans up
         try:
             with open(descriptor, "wb", closefd=False) as file:
                 file.write(content)
         except OSError:
-            os.close(descriptor)
-            cls._forget_one()
             return None
-        return cls(descriptor)
+        return memory_file
 
     @classmethod
-    def _forget_one(cls) -> None:
+    def _count_closed(cls) -> None:
+        """Free this file's place among the files a process may hold."""
         with cls._alive_lock:
             cls._alive -= 1
 
@@ -206,17 +221,23 @@ class _MemoryFile:
         except OSError:  # no /proc: the caller sends the bytes instead
             return None
 
-    # Bound here: at interpreter exit, module globals such as os may already be gone.
+    # Bound to the class, which outlives module globals at interpreter exit.
     _close = staticmethod(os.close)
 
     def __del__(self) -> None:
         # Files opened from it stay readable; the memory goes with the last one.
-        self._close(self._descriptor)
-        self._forget_one()
+        try:
+            self._close(self._descriptor)
+        finally:
+            self._count_closed()
 
 
 class _ClosedWhenDropped(io.FileIO):
-    """A file a response reads; closed when dropped, should a server never close the response."""
+    """A file a response reads, closed without a ResourceWarning when dropped unclosed.
+
+    Servers close a response's file; werkzeug's test client leaves that to
+    whoever holds the response, and FileIO would warn where it closes it.
+    """
 
     def __del__(self) -> None:
         self.close()
@@ -360,9 +381,9 @@ def _remember(show_id: int, etag: str, body: FeedBody, built_at: datetime) -> Fe
         _memo_etag_by_show[show_id] = (etag, built_at)
         _memo[etag] = body
         _memo.move_to_end(etag)
-        size = sum(len(kept.body) for kept in _memo.values())
+        size = sum(kept.size_in_memory for kept in _memo.values())
         while size > _MEMO_BYTES and len(_memo) > 1:
-            size -= len(_memo.popitem(last=False)[1].body)
+            size -= _memo.popitem(last=False)[1].size_in_memory
     return body
 
 

@@ -537,10 +537,12 @@ def test_render_item_cleans_plain_ascii_notes(notes_html: str, written: str) -> 
     assert item.findtext("content:encoded", namespaces=NAMESPACES) == written
 
 
-def test_rendering_items_never_switches_the_process_locale(monkeypatch) -> None:
+def test_rendering_items_never_switches_the_process_locale(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # feedgen formats dates by switching the locale of the whole process and
     # back, which races with every other thread; our items' dates must not.
-    switches = []
+    switches: list[tuple[int, str]] = []
     query_or_switch = locale.setlocale
 
     def recording(category: int, value: str | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from datetime import UTC, datetime, timedelta
 
@@ -412,10 +413,15 @@ def test_feed_cache_small_feeds_are_sent_as_bytes() -> None:
     assert body.open(gzipped=False) is None
 
 
-def test_feed_cache_a_process_keeps_only_so_many_feeds_as_files() -> None:
+def test_feed_cache_a_process_keeps_only_so_many_feeds_as_files(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    feed_cache.forget_copies()
+    gc.collect()  # feeds of earlier tests give their files up
+    monkeypatch.setattr(feed_cache, "_MEMORY_FILES_PER_PROCESS", 3)
     content = b"x" * feed_cache.FILE_MIN_BYTES
     kept = []
-    for _ in range(200):
+    for _ in range(10):
         body = feed_cache.FeedBody(content, {})
         file = body.open(gzipped=False)
         if file is None:
@@ -424,11 +430,12 @@ def test_feed_cache_a_process_keeps_only_so_many_feeds_as_files() -> None:
         kept.append(body)
     else:
         pytest.fail("every feed got a file descriptor of its own")
-    assert 0 < len(kept) <= 64
+    assert len(kept) == 3
+    refused = feed_cache.FeedBody(content, {})
+    assert refused.open(gzipped=False) is None
 
-    kept.pop()  # a feed no longer kept gives its file up
+    kept.pop()  # a feed no longer kept gives its file up, and the refused one gets it
 
-    body = feed_cache.FeedBody(content, {})
-    file = body.open(gzipped=False)
+    file = refused.open(gzipped=False)
     assert file is not None
     file.close()

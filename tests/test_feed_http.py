@@ -7,12 +7,14 @@ import hashlib
 import http.client
 import io
 import json
+import os
 import subprocess
 import sys
 import textwrap
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import podcastparser
@@ -373,6 +375,14 @@ def test_feed_http_gunicorn_sends_the_cached_feed_as_a_file(app: Flask, show: Sh
         head = connection.getresponse()
         assert (head.status, head.read()) == (200, b"")
         assert head.headers["Content-Length"] == str(len(expected.data))
+        # The worker sent it from its in-memory files, not from bytes.
+        assert any(
+            os.readlink(link).startswith("/memfd:catalog-feed")
+            for worker in Path(f"/proc/{process.pid}/task/{process.pid}/children")
+            .read_text()
+            .split()
+            for link in Path(f"/proc/{worker}/fd").iterdir()
+        )
     finally:
         connection.close()
         process.terminate()

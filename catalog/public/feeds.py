@@ -86,7 +86,7 @@ def _feed_response(
     is_gzip = headers["ETag"] != state.etag
     content = body.body_gzip if is_gzip else body.body
     # As a file, the server sends it without copying it through Python (sendfile).
-    file = body.open(gzipped=is_gzip)
+    file = None if request.method == "HEAD" else body.open(gzipped=is_gzip)
     response = Response(
         content if file is None else wrap_file(request.environ, file, buffer_size=_FILE_READ_SIZE),
         content_type=RSS_TYPE,
