@@ -25,15 +25,13 @@ from __future__ import annotations
 import gc
 import gzip
 import hashlib
-import io
-import os
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
-from typing import Any, BinaryIO, Final
+from typing import Any, Final
 
 from sqlalchemy import bindparam, delete, event, func, insert, inspect, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -68,13 +66,8 @@ from catalog.models import (
 MAX_AGE_SECONDS: Final = 300
 CACHE_CONTROL: Final = "public, max-age={max_age}, stale-while-revalidate=600, stale-if-error=86400"
 # Each process keeps the newest copy of each feed it serves, up to this many
-# bytes in all (the most recently served always), counting gzipped copies and
-# the in-memory files big feeds are sent from (``FeedBody.open``).
+# bytes in all (the most recently served always).
 _MEMO_BYTES: Final = 256 * 1024 * 1024
-# Documents at least this big are served as files (``FeedBody.open``), at most
-# this many per process (each holds a file descriptor while its feed is kept).
-FILE_MIN_BYTES: Final = 256 * 1024
-_MEMORY_FILES_PER_PROCESS: Final = 64
 # Compressed once per process and ETag, so the best ratio is affordable.
 _GZIP_LEVEL: Final = 6
 _PENDING: Final = "catalog_feed_invalidation"
@@ -100,13 +93,12 @@ class FeedBody:
     reading them all back from the database.
     """
 
-    __slots__ = ("_files", "_gzip", "_lock", "body", "items")
+    __slots__ = ("_gzip", "_lock", "body", "items")
 
     def __init__(self, body: bytes, items: dict[int, tuple[int, int]]) -> None:
         self.body = body
         self.items = items  # episode id -> (start, end) of its fragment in body
         self._gzip: bytes | None = None
-        self._files: dict[bool, _MemoryFile] = {}
         self._lock = Lock()
 
     @classmethod
@@ -137,110 +129,6 @@ class FeedBody:
                 if self._gzip is None:
                     self._gzip = gzip.compress(self.body, compresslevel=_GZIP_LEVEL, mtime=0)
         return self._gzip
-
-    def open(self, *, gzipped: bool) -> BinaryIO | None:
-        """Open the document (or its gzipped copy) as a file of its own; None to send the bytes.
-
-        A server sends a file to the client without copying it through
-        Python (gunicorn's sendfile): about 40% more big feeds per second than
-        writing the bytes. The file is kept in memory, made once per process
-        and body; each call opens it anew, so each response has its own offset.
-        Small documents go out in a write or two anyway and keep no file.
-        """
-        content = self.body_gzip if gzipped else self.body  # before the lock: it takes it
-        if len(content) < FILE_MIN_BYTES:
-            return None
-        with self._lock:
-            memory_file = self._files.get(gzipped)
-            if memory_file is None:
-                # None when the process holds enough files: asked again next
-                # time, when another feed may have given its file up.
-                memory_file = _MemoryFile.holding(content)
-                if memory_file is None:
-                    return None
-                self._files[gzipped] = memory_file
-        return memory_file.open()
-
-    @property
-    def size_in_memory(self) -> int:
-        """Bytes this copy of the feed holds: the document, its gzipped copy and their files."""
-        gzipped = len(self._gzip) if self._gzip is not None else 0
-        files = sum(memory_file.size for memory_file in list(self._files.values()))
-        return len(self.body) + gzipped + files
-
-
-class _MemoryFile:
-    """Bytes in an anonymous in-memory file (Linux memfd), opened as often as needed.
-
-    Each holds a file descriptor for as long as its feed body lives, so a
-    process keeps only so many: the rest of the feeds are sent as bytes.
-    """
-
-    __slots__ = ("_descriptor", "size")
-    _alive = 0
-    _alive_lock = Lock()
-    # Reopening needs /proc (a dup would share the offset); without it, no files at all.
-    _IS_SUPPORTED: Final = hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd")
-
-    def __init__(self, descriptor: int, size: int) -> None:
-        self._descriptor = descriptor
-        self.size = size
-
-    @classmethod
-    def holding(cls, content: bytes) -> _MemoryFile | None:
-        """Copy ``content`` into a new in-memory file; None where the system has none, or enough."""
-        if not cls._IS_SUPPORTED:
-            return None
-        with cls._alive_lock:
-            if cls._alive >= _MEMORY_FILES_PER_PROCESS:
-                return None
-            cls._alive += 1
-        try:
-            descriptor = os.memfd_create("catalog-feed", os.MFD_CLOEXEC)
-        except OSError:
-            cls._count_closed()
-            return None
-        memory_file = cls(descriptor, len(content))  # from here, dropping it cleans up
-        try:
-            with open(descriptor, "wb", closefd=False) as file:
-                file.write(content)
-        except OSError:
-            return None
-        return memory_file
-
-    @classmethod
-    def _count_closed(cls) -> None:
-        """Free this file's place among the files a process may hold."""
-        with cls._alive_lock:
-            cls._alive -= 1
-
-    def open(self) -> BinaryIO | None:
-        """Open the file with an offset of its own (a dup would share ours)."""
-        try:
-            return _ClosedWhenDropped(f"/proc/self/fd/{self._descriptor}", "rb")
-        except OSError:  # no /proc: the caller sends the bytes instead
-            return None
-
-    # Bound to the class, which outlives module globals at interpreter exit.
-    _close = staticmethod(os.close)
-
-    def __del__(self) -> None:
-        # Files opened from it stay readable; the memory goes with the last one.
-        try:
-            self._close(self._descriptor)
-        finally:
-            self._count_closed()
-
-
-class _ClosedWhenDropped(io.FileIO):
-    """A file a response reads, closed without a ResourceWarning when dropped unclosed.
-
-    Servers close a response's file; werkzeug's test client leaves that to
-    whoever holds the response, and FileIO would warn where it closes it.
-    """
-
-    def __del__(self) -> None:
-        self.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,9 +269,9 @@ def _remember(show_id: int, etag: str, body: FeedBody, built_at: datetime) -> Fe
         _memo_etag_by_show[show_id] = (etag, built_at)
         _memo[etag] = body
         _memo.move_to_end(etag)
-        size = sum(kept.size_in_memory for kept in _memo.values())
+        size = sum(len(kept.body) for kept in _memo.values())
         while size > _MEMO_BYTES and len(_memo) > 1:
-            size -= _memo.popitem(last=False)[1].size_in_memory
+            size -= len(_memo.popitem(last=False)[1].body)
     return body
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -387,55 +385,3 @@ def test_feed_cache_a_rebuild_after_an_edit_equals_a_full_build(app: Flask, has_
     assert (rebuilt.rendered, rebuilt.reused) == (1, 5)
     assert rebuilt.body.body == full.body.body
     assert rebuilt.state.etag == full.state.etag
-
-
-@pytest.mark.parametrize("gzipped", [False, True])
-def test_feed_cache_body_opens_as_files_each_with_its_own_offset(gzipped: bool) -> None:
-    # Random text: even gzipped, big enough to be served as a file.
-    body = feed_cache.FeedBody(b"<rss>" + os.urandom(feed_cache.FILE_MIN_BYTES).hex().encode(), {})
-    expected = body.body_gzip if gzipped else body.body
-
-    first, second = body.open(gzipped=gzipped), body.open(gzipped=gzipped)
-    assert first is not None
-    assert second is not None
-    with first, second:
-        assert first.read(100) == expected[:100]
-        assert second.read() == expected  # not moved by the first
-        assert first.read() == expected[100:]
-        del body  # the responses' files outlive the feed's copy
-        first.seek(0)
-        assert first.read() == expected
-
-
-def test_feed_cache_small_feeds_are_sent_as_bytes() -> None:
-    body = feed_cache.FeedBody(b"x" * (feed_cache.FILE_MIN_BYTES - 1), {})
-
-    assert body.open(gzipped=False) is None
-
-
-def test_feed_cache_a_process_keeps_only_so_many_feeds_as_files(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    feed_cache.forget_copies()
-    gc.collect()  # feeds of earlier tests give their files up
-    monkeypatch.setattr(feed_cache, "_MEMORY_FILES_PER_PROCESS", 3)
-    content = b"x" * feed_cache.FILE_MIN_BYTES
-    kept = []
-    for _ in range(10):
-        body = feed_cache.FeedBody(content, {})
-        file = body.open(gzipped=False)
-        if file is None:
-            break
-        file.close()
-        kept.append(body)
-    else:
-        pytest.fail("every feed got a file descriptor of its own")
-    assert len(kept) == 3
-    refused = feed_cache.FeedBody(content, {})
-    assert refused.open(gzipped=False) is None
-
-    kept.pop()  # a feed no longer kept gives its file up, and the refused one gets it
-
-    file = refused.open(gzipped=False)
-    assert file is not None
-    file.close()

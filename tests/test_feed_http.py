@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import http.client
 import io
 import json
-import os
 import subprocess
 import sys
 import textwrap
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import podcastparser
@@ -23,13 +20,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from catalog import create_app, feed_cache
+from catalog import create_app
 from catalog.database import utcnow
 from catalog.extensions import db
 from catalog.models import Chapter, Episode, Show, Transcript
 from tests.factories import make_episode, make_show
-from tests.ports import free_port
-from tests.test_nginx_deploy import app_environment, start_gunicorn
 
 FEED = "/shows/{slug}/feed.xml"
 VTT = "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nHello, Moon.\n"
@@ -345,45 +340,3 @@ def test_feed_http_feed_built_by_another_process_is_served_without_rebuilding(
     assert response.status_code == 200
     assert response.headers["ETag"] == etag  # joined from the stored parts, not rebuilt
     assert hashlib.sha256(response.data).hexdigest() == digest
-
-
-def test_feed_http_gunicorn_sends_the_cached_feed_as_a_file(app: Flask, show: Show) -> None:
-    # gunicorn sends a response made of a file with sendfile, from that file's
-    # offset: several requests on one connection must each get the whole feed.
-    # Long notes make the feed big enough to be sent as a file, even gzipped.
-    notes = " ".join(hashlib.sha256(str(n).encode()).hexdigest() for n in range(8_000))
-    make_episode(show, slug="long", title="Long notes", notes_html=f"<p>{notes}</p>")
-    db.session.commit()
-    expected = app.test_client().get(FEED.format(slug="orbit"))
-    assert len(gzip.compress(expected.data)) >= feed_cache.FILE_MIN_BYTES
-    db.session.remove()
-    port = free_port()
-    process = start_gunicorn(port, app_environment(app))
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        for _ in range(3):
-            connection.request("GET", FEED.format(slug="orbit"))
-            plain = connection.getresponse()
-            assert (plain.status, plain.read()) == (200, expected.data)
-            assert plain.headers["ETag"] == expected.headers["ETag"]
-            assert plain.headers["Content-Length"] == str(len(expected.data))
-        connection.request("GET", FEED.format(slug="orbit"), headers={"Accept-Encoding": "gzip"})
-        zipped = connection.getresponse()
-        assert zipped.headers["Content-Encoding"] == "gzip"
-        assert gzip.decompress(zipped.read()) == expected.data
-        connection.request("HEAD", FEED.format(slug="orbit"))
-        head = connection.getresponse()
-        assert (head.status, head.read()) == (200, b"")
-        assert head.headers["Content-Length"] == str(len(expected.data))
-        # The worker sent it from its in-memory files, not from bytes.
-        assert any(
-            os.readlink(link).startswith("/memfd:catalog-feed")
-            for worker in Path(f"/proc/{process.pid}/task/{process.pid}/children")
-            .read_text()
-            .split()
-            for link in Path(f"/proc/{worker}/fd").iterdir()
-        )
-    finally:
-        connection.close()
-        process.terminate()
-        process.wait(timeout=20)

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from flask import Response, request
 from werkzeug.http import http_date, unquote_etag
-from werkzeug.wsgi import wrap_file
 
 from catalog import browse, feed_cache, feed_source
 from catalog.database import utcnow, write_intent
@@ -20,8 +19,6 @@ from catalog.public import bp
 RSS_TYPE = "application/rss+xml; charset=utf-8"
 TRANSCRIPT_TYPES = {"vtt": "text/vtt; charset=utf-8", "srt": "application/x-subrip; charset=utf-8"}
 SIDE_FILE_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=600"
-# How much a server without sendfile (the development server) reads at a time.
-_FILE_READ_SIZE = 64 * 1024
 
 
 @bp.get("/shows/<show_slug>/feed.xml")
@@ -84,15 +81,7 @@ def _feed_response(
     """Answer with the cached bytes: 301 if the show moved, gzip when asked."""
     headers = _feed_headers(state, now)
     is_gzip = headers["ETag"] != state.etag
-    content = body.body_gzip if is_gzip else body.body
-    # As a file, the server sends it without copying it through Python (sendfile).
-    file = None if request.method == "HEAD" else body.open(gzipped=is_gzip)
-    response = Response(
-        content if file is None else wrap_file(request.environ, file, buffer_size=_FILE_READ_SIZE),
-        content_type=RSS_TYPE,
-        direct_passthrough=file is not None,
-    )
-    response.content_length = len(content)
+    response = Response(body.body_gzip if is_gzip else body.body, content_type=RSS_TYPE)
     response.headers.update(headers)
     if is_gzip:
         response.content_encoding = "gzip"
