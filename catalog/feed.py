@@ -241,6 +241,28 @@ class ItunesEntryExtension(FeedgenItunesEntryExtension):  # type: ignore[misc, u
         return entry
 
 
+class LastBuildDateExtension(BaseExtension):  # type: ignore[misc, unused-ignore]
+    """Write the channel's <lastBuildDate> in place of feedgen.
+
+    feedgen formats dates by switching the whole process to the C locale and
+    back (``formatRFC2822``), which races with the threads serving other
+    requests; ``email.utils`` writes the same text without it.
+    """
+
+    def __init__(self) -> None:
+        self._moment: datetime | None = None
+
+    def last_build_date(self, moment: datetime) -> None:
+        """Set when the feed was built (aware, UTC)."""
+        self._moment = moment
+
+    def extend_rss(self, rss_feed: Any) -> Any:
+        """Append <lastBuildDate> after feedgen's own channel elements."""
+        if self._moment is not None:
+            etree.SubElement(rss_feed[0], "lastBuildDate").text = format_datetime(self._moment)
+        return rss_feed
+
+
 class PodcastExtension(BaseExtension):  # type: ignore[misc, unused-ignore]
     """Write the channel part of the Podcasting 2.0 ``podcast:`` namespace."""
 
@@ -573,6 +595,10 @@ def _render_channel(channel: FeedChannel) -> bytes:
         )
 
     generator = FeedGenerator()
+    # feedgen stamps every feed with a lastBuildDate of its own, written through
+    # its locale switch; it has no way to unset it but its private attribute.
+    generator._FeedGenerator__rss_lastBuildDate = None
+    generator.register_extension("build", LastBuildDateExtension, None)
     generator.register_extension("itunes", ItunesExtension, ItunesEntryExtension)
     generator.register_extension("podcast", PodcastExtension, PodcastEntryExtension)
     itunes: ItunesExtension = generator.itunes
@@ -584,7 +610,7 @@ def _render_channel(channel: FeedChannel) -> bytes:
     generator.link(href=link, rel="alternate")
     generator.description(description)
     generator.generator("catalog")
-    generator.lastBuildDate(_utc(channel.last_build_at, "The show's last build time"))
+    generator.build.last_build_date(_utc(channel.last_build_at, "The show's last build time"))
     if channel.language:
         generator.language(_line(channel.language))
     if channel.copyright:

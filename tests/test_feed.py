@@ -537,11 +537,11 @@ def test_render_item_cleans_plain_ascii_notes(notes_html: str, written: str) -> 
     assert item.findtext("content:encoded", namespaces=NAMESPACES) == written
 
 
-def test_rendering_items_never_switches_the_process_locale(
+def test_building_a_feed_never_switches_the_process_locale(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # feedgen formats dates by switching the locale of the whole process and
-    # back, which races with every other thread; our items' dates must not.
+    # back, which races with every other thread; our dates must not.
     switches: list[tuple[int, str]] = []
     query_or_switch = locale.setlocale
 
@@ -552,10 +552,14 @@ def test_rendering_items_never_switches_the_process_locale(
 
     monkeypatch.setattr(locale, "setlocale", recording)
 
-    fragments = render_items(make_normal_items())
+    document = build_feed(make_channel(), make_normal_items())
 
-    assert fragments
     assert switches == []
+    # One lastBuildDate, ours: feedgen would add its own if it renamed the attribute we unset.
+    assert parse_xml(document).findall("channel/lastBuildDate")[0].text == (
+        "Sat, 01 Jun 2024 08:30:00 +0000"
+    )
+    assert document.count(b"<lastBuildDate>") == 1
 
 
 def test_render_item_with_summary_only_describes_it_in_plain_text() -> None:
