@@ -20,6 +20,8 @@ from sqlalchemy import DateTime, Select, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
 
+from catalog.sqlite_checkpoint import checkpoint_in_background
+
 _writing: ContextVar[bool] = ContextVar("catalog_writing", default=False)
 
 
@@ -39,7 +41,11 @@ def set_write_intent(value: bool) -> None:
 
 
 def tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
-    """Configure a SQLite engine for several processes: WAL, busy timeout, immediate writes."""
+    """Configure a SQLite engine for several processes: WAL, busy timeout, immediate writes.
+
+    Commits leave checkpointing the log to a background thread (see
+    ``catalog.sqlite_checkpoint``).
+    """
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -60,6 +66,8 @@ def tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
+
+    checkpoint_in_background(engine)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

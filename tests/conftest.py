@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,11 @@ def database_url(template_database: str, database_kind: str, tmp_path: Path) -> 
     """Return a database with the current schema and no rows, for one test."""
     if database_kind == "sqlite":
         copy = tmp_path / "catalog.db"
-        shutil.copyfile(template_database.removeprefix("sqlite:///"), copy)
+        # SQLite's backup API, not a file copy: recent commits may still be in the
+        # template's write-ahead log, which a background thread checkpoints.
+        with closing(sqlite3.connect(template_database.removeprefix("sqlite:///"))) as source:
+            with closing(sqlite3.connect(copy)) as target:
+                source.backup(target)
         yield f"sqlite:///{copy}"
         return
     yield template_database
