@@ -819,22 +819,25 @@ def _line(value: str | None) -> str:
 
 def _prose(value: str | None) -> str:
     """Clean multi-line text or HTML without shortening it; already clean text is returned as is."""
-    if value and value.isascii() and value[0] not in " \n" and value[-1] not in " \n":
-        # Most show notes: ASCII is NFC already, and deleting the control
-        # characters from its bytes is the fastest way to find there are none.
-        raw = value.encode("ascii")
-        if len(raw.translate(None, _ASCII_CONTROLS_BUT_NEWLINE)) == len(raw) and b" \n" not in raw:
-            return value
     if (
         value
-        and value.replace("\n", "").isprintable()
-        and " \n" not in value
         and value[0] not in " \n"
         and value[-1] not in " \n"
-        and unicodedata.is_normalized("NFC", value)
+        and " \n" not in value
+        and _is_printable_nfc(value)
     ):
         return value
     return clean_text(value, max_length=_UNLIMITED, multiline=True)
+
+
+def _is_printable_nfc(value: str) -> bool:
+    """Whether ``value`` has no control character but newlines and is NFC already."""
+    if value.isascii():
+        # Most show notes: ASCII is NFC already, and deleting the control
+        # characters from its bytes is the fastest way to find there are none.
+        raw = value.encode("ascii")
+        return len(raw.translate(None, _ASCII_CONTROLS_BUT_NEWLINE)) == len(raw)
+    return value.replace("\n", "").isprintable() and unicodedata.is_normalized("NFC", value)
 
 
 _ASCII_CONTROLS_BUT_NEWLINE: Final = bytes([*range(0x0A), *range(0x0B, 0x20), 0x7F])
